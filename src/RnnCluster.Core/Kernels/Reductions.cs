@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnCluster.Core.Kernels;
+
+/// <summary>
+/// Sums whose order is fixed by the algorithm, not by the vector width: element i goes to lane
+/// i mod 16, lanes are added element by element, then folded as a fixed tree
+/// (lane j += lane j+8; j += j+4; j += j+2; 0 += 1). A Vector512, two Vector256 or sixteen
+/// scalars all produce the same bits; <see cref="ScalarReductions"/> states it in scalar code.
+/// </summary>
+public static unsafe class Reductions
+{
+    public const int Lanes = 16;
+
+    /// <summary>Σ x[i] in the 16-lane order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Sum(ReadOnlySpan<float> x)
+    {
+        fixed (float* p = x)
+        {
+            var acc = Vector512<float>.Zero;
+            int i = 0;
+            for (; i + Lanes <= x.Length; i += Lanes)
+                acc += Vector512.Load(p + i);
+            if (i < x.Length)
+                acc += LoadTail(p + i, x.Length - i);
+            return Fold(acc);
+        }
+    }
+
+    /// <summary>Σ x[i]² accumulated in double (exact products) in the 16-lane order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        fixed (float* p = x)
+        {
+            var lo = Vector512<double>.Zero;
+            var hi = Vector512<double>.Zero;
+            int i = 0;
+            for (; i + Lanes <= x.Length; i += Lanes)
+                Accumulate(Vector512.Load(p + i), ref lo, ref hi);
+            if (i < x.Length)
+                Accumulate(LoadTail(p + i, x.Length - i), ref lo, ref hi);
+            return Fold(lo, hi);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(Vector512<float> v, ref Vector512<double> lo, ref Vector512<double> hi)
+    {
+        var (a, b) = Vector512.Widen(v);
+        lo = Vector512.FusedMultiplyAdd(a, a, lo);
+        hi = Vector512.FusedMultiplyAdd(b, b, hi);
+    }
+
+    /// <summary>Zero-padded load: adding +0 to a lane leaves it bit-identical, so the tail needs no special order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> LoadTail(float* p, int count)
+    {
+        float* tmp = stackalloc float[Lanes];
+        for (int j = 0; j < Lanes; j++)
+            tmp[j] = j < count ? p[j] : 0f;
+        return Vector512.Load(tmp);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Fold(Vector512<float> acc)
+    {
+        var v8 = acc.GetLower() + acc.GetUpper();
+        var v4 = v8.GetLower() + v8.GetUpper();
+        float a0 = v4.GetElement(0) + v4.GetElement(2);
+        float a1 = v4.GetElement(1) + v4.GetElement(3);
+        return a0 + a1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Fold(Vector512<double> lo, Vector512<double> hi)
+    {
+        var v8 = lo + hi;
+        var v4 = v8.GetLower() + v8.GetUpper();
+        double a0 = v4.GetElement(0) + v4.GetElement(2);
+        double a1 = v4.GetElement(1) + v4.GetElement(3);
+        return a0 + a1;
+    }
+}
+
+/// <summary>The scalar statement of the order of <see cref="Reductions"/>.</summary>
+public static class ScalarReductions
+{
+    public static float Sum(ReadOnlySpan<float> x)
+    {
+        Span<float> lanes = stackalloc float[Reductions.Lanes];
+        lanes.Clear();
+        for (int i = 0; i < x.Length; i++)
+            lanes[i % Reductions.Lanes] += x[i];
+        for (int width = Reductions.Lanes / 2; width >= 1; width /= 2)
+            for (int j = 0; j < width; j++)
+                lanes[j] += lanes[j + width];
+        return lanes[0];
+    }
+
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        Span<double> lanes = stackalloc double[Reductions.Lanes];
+        lanes.Clear();
+        for (int i = 0; i < x.Length; i++)
+            lanes[i % Reductions.Lanes] = Math.FusedMultiplyAdd(x[i], x[i], lanes[i % Reductions.Lanes]);
+        for (int width = Reductions.Lanes / 2; width >= 1; width /= 2)
+            for (int j = 0; j < width; j++)
+                lanes[j] += lanes[j + width];
+        return lanes[0];
+    }
+}

@@ -1,0 +1,127 @@
+using RnnCluster.Core.Kernels;
+using RnnCluster.Core.Memory;
+
+namespace RnnCluster.Core.Model;
+
+/// <summary>
+/// One recurrent layer over a window of T steps for B sequences, rows laid out time-major
+/// (row = t·B + b). Subclasses differ in the cell; they share the output, the carried state
+/// and the per-step packing of the recurrent weights (Wh does not change within a step).
+/// </summary>
+internal abstract unsafe class RecurrentLayer : IDisposable
+{
+    protected RecurrentLayer(LayerTensors tensors, int input, int hidden, int gates, int maxSteps, int maxBatch)
+    {
+        Tensors = tensors;
+        Input = input;
+        Hidden = hidden;
+        GateWidth = gates * hidden;
+        MaxSteps = maxSteps;
+        MaxBatch = maxBatch;
+        int maxRows = checked(maxSteps * maxBatch);
+        Output = new AlignedBuffer(checked(maxRows * hidden));
+        StateH = new AlignedBuffer(maxBatch * hidden);
+        DhNext = new AlignedBuffer(maxBatch * hidden);
+        WhPacked = new PackedB(hidden, GateWidth);
+        WhTransposedPacked = new PackedB(GateWidth, hidden);
+    }
+
+    public LayerTensors Tensors { get; }
+
+    public int Input { get; }
+
+    public int Hidden { get; }
+
+    /// <summary>G·H: the width of the gate block.</summary>
+    public int GateWidth { get; }
+
+    public int MaxSteps { get; }
+
+    public int MaxBatch { get; }
+
+    /// <summary>(T·B, H) hidden states of the last forward pass.</summary>
+    public AlignedBuffer Output { get; }
+
+    /// <summary>(B, H) hidden state carried between calls when generating.</summary>
+    protected AlignedBuffer StateH { get; }
+
+    /// <summary>(B, H) gradient flowing into h of the previous step during backward.</summary>
+    protected AlignedBuffer DhNext { get; }
+
+    protected PackedB WhPacked { get; }
+
+    protected PackedB WhTransposedPacked { get; }
+
+    /// <summary>Set by a forward pass that started from a carried state: such a pass has no backward.</summary>
+    protected bool LastForwardCarried { get; set; }
+
+    public void PackWeights(float* parameters)
+    {
+        float* wh = parameters + Tensors.Wh.Offset;
+        WhPacked.Pack(wh, GateWidth, transB: false);
+        WhTransposedPacked.Pack(wh, GateWidth, transB: true);
+    }
+
+    /// <param name="x">(T·B, in) layer input.</param>
+    /// <param name="carryState">false: start from the zero state (training windows); true: start from, and update, the carried state.</param>
+    public abstract void Forward(float* parameters, float* x, int steps, int batch, bool carryState);
+
+    /// <param name="dOutput">(T·B, H) gradient of the loss with respect to <see cref="Output"/>.</param>
+    /// <param name="dInput">(T·B, in) gradient with respect to x, or null when nobody needs it.</param>
+    public abstract void Backward(float* parameters, float* gradients, float* x, float* dOutput, float* dInput, int steps, int batch);
+
+    public virtual void ResetState() => StateH.Clear();
+
+    /// <summary>h of the step before t, or the carried/zero state at t = 0.</summary>
+    protected float* PreviousH(int t, int batch, bool carryState) =>
+        t > 0 ? Output.Pointer + (long)(t - 1) * batch * Hidden : carryState ? StateH.Pointer : null;
+
+    protected void CheckShape(int steps, int batch)
+    {
+        if (steps < 1 || steps > MaxSteps || batch < 1 || batch > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(steps), $"Window ({steps} steps, {batch} sequences) exceeds the layer's capacity ({MaxSteps}, {MaxBatch}).");
+    }
+
+    protected void CheckBackward()
+    {
+        if (LastForwardCarried)
+            throw new InvalidOperationException("Backward needs a forward pass from the zero state (training windows never carry state).");
+    }
+
+    /// <summary>The weight and input gradients every cell shares once the gate gradients dG (T·B, G·H) are known.</summary>
+    protected void InputSideBackward(float* parameters, float* gradients, float* x, float* dGates, float* dInput, int rows)
+    {
+        // dWx = xᵀ·dG   (in, G·H)
+        Gemm.Multiply(Input, GateWidth, rows, x, Input, true, dGates, GateWidth, false, gradients + Tensors.Wx.Offset, GateWidth, false);
+        // dbx = Σ_rows dG   (G·H)
+        Elementwise.ColumnSums(dGates, rows, GateWidth, GateWidth, gradients + Tensors.Bx.Offset);
+        // dx = dG·Wxᵀ   (T·B, in)
+        if (dInput != null)
+            Gemm.Multiply(rows, Input, GateWidth, dGates, GateWidth, false, parameters + Tensors.Wx.Offset, GateWidth, true, dInput, Input, false);
+    }
+
+    /// <summary>dWh = h₀..h_{T−2} ᵀ · dG_1..dG_{T−1}: one product over all steps, (H, G·H).</summary>
+    protected void RecurrentWeightBackward(float* gradients, float* dGatesH, int steps, int batch)
+    {
+        long shift = (long)batch;
+        Gemm.Multiply(Hidden, GateWidth, (steps - 1) * batch, Output.Pointer, Hidden, true, dGatesH + shift * GateWidth, GateWidth, false,
+            gradients + Tensors.Wh.Offset, GateWidth, false);
+    }
+
+    public static RecurrentLayer Create(CellKind cell, LayerTensors tensors, int input, int hidden, int maxSteps, int maxBatch) => cell switch
+    {
+        CellKind.Lstm => new LstmLayer(tensors, input, hidden, maxSteps, maxBatch),
+        CellKind.Gru => new GruLayer(tensors, input, hidden, maxSteps, maxBatch),
+        CellKind.Rnn => new RnnLayer(tensors, input, hidden, maxSteps, maxBatch),
+        _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, "Unknown cell kind."),
+    };
+
+    public virtual void Dispose()
+    {
+        Output.Dispose();
+        StateH.Dispose();
+        DhNext.Dispose();
+        WhPacked.Dispose();
+        WhTransposedPacked.Dispose();
+    }
+}
