@@ -16,6 +16,7 @@ public sealed class Vocabulary : IEquatable<Vocabulary>
     public const string UnknownToken = "\u2047"; // ⁇: cannot be produced by the word splitter.
 
     private readonly Dictionary<string, int> _ids;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanIds;
 
     public Vocabulary(TokenizerKind kind, IReadOnlyList<string> tokens, int unknownId)
     {
@@ -35,6 +36,7 @@ public sealed class Vocabulary : IEquatable<Vocabulary>
             if (!_ids.TryAdd(Tokens[i], i))
                 throw new ArgumentException($"Token {i} ('{Tokens[i]}') appears twice.", nameof(tokens));
         }
+        _spanIds = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public TokenizerKind Kind { get; }
@@ -47,6 +49,9 @@ public sealed class Vocabulary : IEquatable<Vocabulary>
     public int Count => Tokens.Count;
 
     public bool TryGetId(string token, out int id) => _ids.TryGetValue(token, out id);
+
+    /// <summary>Looks a token up by a slice of the text, so encoders need not allocate a string per token.</summary>
+    public bool TryGetId(ReadOnlySpan<char> token, out int id) => _spanIds.TryGetValue(token, out id);
 
     public bool Equals(Vocabulary? other) =>
         other is not null && Kind == other.Kind && UnknownId == other.UnknownId && Tokens.SequenceEqual(other.Tokens, StringComparer.Ordinal);
