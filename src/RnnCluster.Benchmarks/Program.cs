@@ -1,1 +1,14 @@
-Console.WriteLine("benchmarks");
+using RnnCluster.Benchmarks;
+
+return args.Length == 0 ? Usage() : args[0] switch
+{
+    "lstm" => LstmBenchmark.Run(args[1..]),
+    "quality" => QualityBenchmark.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|gemm|peak [options]");
+    return 2;
+}

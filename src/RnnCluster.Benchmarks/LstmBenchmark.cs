@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using RnnCluster.Core.Data;
+using RnnCluster.Core.Model;
+using RnnCluster.Core.Optim;
+using RnnCluster.Core.Text;
+using RnnCluster.Core.Training;
+
+namespace RnnCluster.Benchmarks;
+
+/// <summary>
+/// Single-thread training speed: Embedding → cell × L → Linear on tinyshakespeare, Adam, clip 5,
+/// one micro-batch per step (the reference step, as one worker runs it).
+///   lstm --embed E --hidden H --layers L --seq T --batch B --steps N [--cell lstm|gru|rnn] [--corpus FILE]
+/// Last line: tokens_per_s=… gflops=… step_ms=… (median over steps 10..N).
+/// </summary>
+internal static class LstmBenchmark
+{
+    public static int Run(string[] args)
+    {
+        var o = new BenchmarkOptions(args);
+        var cell = Enum.Parse<CellKind>(o.String("cell") ?? "lstm", ignoreCase: true);
+        int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
+        int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 60);
+        if (steps <= 10)
+            throw new ArgumentException("--steps must be > 10: the median is taken over steps 10..N.");
+        string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
+        var tokenizer = CharTokenizer.Build(text);
+        var tokens = tokenizer.Encode(text);
+
+        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, embed, hidden, layers, 0f);
+        var settings = new TrainingSettings(1, seq, batch, MicroBatches: 1,
+            new OptimizerSettings(OptimizerKind.Adam, 2e-3f), new LrSchedule(), ClipNorm: 5f);
+        var layout = new ParameterLayout(model);
+        double flopsPerStep = 6.0 * layout.MatmulWeightsPerToken * batch * seq;
+        Console.WriteLine($"{model}; T={seq} B={batch}; {layout.TotalSize:N0} parameters; {flopsPerStep / 1e9:F3} GFLOP per step; 1 thread");
+
+        using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), tokens);
+        var times = new List<double>();
+        var clock = new Stopwatch();
+        for (int s = 0; s < steps; s++)
+        {
+            clock.Restart();
+            var report = trainer.Step();
+            double ms = clock.Elapsed.TotalMilliseconds;
+            if (s >= 10)
+                times.Add(ms);
+            if (s % 10 == 0 || s == steps - 1)
+                Console.WriteLine($"step {s,5}  loss {report.Loss:F4}  {ms,8:F2} ms");
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        double tokensPerSecond = batch * seq / (median / 1000);
+        double gflops = flopsPerStep / (median / 1000) / 1e9;
+        Console.WriteLine($"tokens_per_s={tokensPerSecond:F0} gflops={gflops:F1} step_ms={median:F2}");
+        return 0;
+    }
+}
