@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using RnnCluster.Core.Model;
+using RnnCluster.Core.Training;
+using RnnCluster.Training.Messages;
+using RnnCluster.Training.Serialization;
+
+namespace RnnCluster.Training.Actors;
+
+/// <summary>Fault injection for the local simulation and the fault-tolerance tests.</summary>
+public sealed record WorkerFaults(long? CrashAtStep = null, long? CorruptAtStep = null)
+{
+    public static readonly WorkerFaults None = new();
+}
+
+/// <summary>
+/// Holds a model replica and computes the gradients of the micro-batches it is assigned, at the
+/// parameter version of their step. It never decides what to train on and never applies updates.
+/// The math runs on its own <see cref="ComputeThread"/>; this actor only moves messages.
+/// </summary>
+public sealed class WorkerActor : ReceiveActor, IWithTimers
+{
+    private readonly string _workerId;
+    private readonly IActorRef _coordinator;
+    private readonly IActorRef _parameterServer;
+    private readonly WorkerFaults _faults;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ComputeThread _thread;
+
+    private WorkerWelcome? _run;
+    private ShareComputer? _share;          // touched on the compute thread only
+    private Evaluator? _evaluator;          // touched on the compute thread only
+    private ParametersAvailable? _parameters;
+    private AssignWork? _pending;
+    private long _requestedVersion = -1;
+    private bool _busy;
+    private bool _crashed;
+    private bool _corrupted;
+    private readonly Dictionary<long, EvaluateRequest> _evaluations = new();
+    private readonly Stopwatch _idle = new();
+
+    public WorkerActor(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults faults)
+    {
+        _workerId = workerId;
+        _coordinator = coordinator;
+        _parameterServer = parameterServer;
+        _faults = faults;
+        _thread = new ComputeThread($"worker-{workerId}");
+
+        Receive<RegisterTick>(_ => _coordinator.Tell(new RegisterWorker(_workerId, MessagePackMessageSerializer.ProtocolVersion)));
+        Receive<WorkerWelcome>(OnWelcome);
+        Receive<WorkerRefused>(m => _log.Error("Worker {0} refused by the coordinator: {1}", _workerId, m.Reason));
+        Receive<EngineReady>(m => OnEngineReady(m));
+        Receive<AssignWork>(m => ForThisRun(m, OnAssignment));
+        Receive<ParametersAvailable>(m => ForThisRun(m, OnParameters));
+        Receive<AsyncVerdict>(m => ForThisRun(m, OnVerdict));
+        Receive<EvaluateRequest>(m => ForThisRun(m, OnEvaluate));
+        Receive<ShareDone>(OnShareDone);
+        Receive<EvaluationDone>(m => _coordinator.Tell(new EvaluationResult(m.RunId, m.Version, m.Loss, _workerId)));
+        Receive<InjectedCrash>(m => throw new InjectedWorkerCrashException(_workerId, m.Step));
+        Receive<ComputeFailed>(m => throw new InvalidOperationException($"Worker {_workerId} failed computing step {m.Step}: {m.Error}"));
+        Receive<RunEnded>(m => ForThisRun(m, _ => Context.Stop(Self)));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults? faults = null) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(workerId, coordinator, parameterServer, faults ?? WorkerFaults.None));
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+
+    protected override void PostStop()
+    {
+        _thread.Post(() =>
+        {
+            _share?.Dispose();
+            _evaluator?.Dispose();
+        });
+        _thread.Dispose();
+    }
+
+    private void ForThisRun<T>(T message, Action<T> handle) where T : IRunMessage
+    {
+        if (_run is null || message.RunId != _run.RunId)
+        {
+            _log.Warning("Worker {0} ignores {1} of run '{2}' (current run: '{3}').", _workerId, typeof(T).Name, message.RunId, _run?.RunId ?? "none");
+            return;
+        }
+        handle(message);
+    }
+
+    private void OnWelcome(WorkerWelcome welcome)
+    {
+        if (_run is not null)
+        {
+            if (welcome.RunId == _run.RunId)
+                _coordinator.Tell(new WorkerReady(_run.RunId, _workerId));
+            else
+                _log.Warning("Worker {0} is busy with run '{1}' and ignores a welcome to run '{2}'.", _workerId, _run.RunId, welcome.RunId);
+            return;
+        }
+        var train = IntBytes.ToArray(welcome.TrainTokens);
+        var validation = IntBytes.ToArray(welcome.ValidationTokens);
+        string hash = CorpusFingerprint.Of(train, validation);
+        if (hash != welcome.Definition.CorpusHash)
+        {
+            string reason = $"corpus hash mismatch: received data hashes to {hash[..16]}…, the run expects {welcome.Definition.CorpusHash[..Math.Min(16, welcome.Definition.CorpusHash.Length)]}…";
+            _log.Error("Worker {0} rejects run '{1}': {2}", _workerId, welcome.RunId, reason);
+            _coordinator.Tell(new WorkerRefused(welcome.RunId, $"{_workerId}: {reason}"));
+            return;
+        }
+        ModelDescription model;
+        Core.Optim.TrainingSettings settings;
+        try
+        {
+            model = welcome.Definition.Model.ToModel();
+            settings = welcome.Definition.Settings.ToSettings();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            _log.Error("Worker {0} rejects run '{1}': {2}", _workerId, welcome.RunId, e.Message);
+            _coordinator.Tell(new WorkerRefused(welcome.RunId, $"{_workerId}: {e.Message}"));
+            return;
+        }
+        _run = welcome;
+        Timers.Cancel("register");
+        var self = Self;
+        _thread.Post(() =>
+        {
+            _share = new ShareComputer(model, settings, train);
+            _evaluator = new Evaluator(model, settings.SeqLen, validation);
+            self.Tell(new EngineReady(welcome.RunId));
+        });
+    }
+
+    private void OnEngineReady(EngineReady ready)
+    {
+        _coordinator.Tell(new WorkerReady(ready.RunId, _workerId));
+        _idle.Restart();
+    }
+
+    private void OnAssignment(AssignWork work)
+    {
+        _pending = work;
+        TryStart();
+    }
+
+    private void OnParameters(ParametersAvailable parameters)
+    {
+        if (_parameters is null || parameters.Version >= _parameters.Version)
+            _parameters = parameters;
+        TryStart();
+        TryEvaluate();
+    }
+
+    private void TryStart()
+    {
+        if (_busy || _pending is null || _run is null)
+            return;
+        long needed = _run.Mode == TrainingMode.Sync ? _pending.Step : -1;
+        if (_parameters is null || (needed >= 0 && _parameters.Version < needed))
+        {
+            if (_requestedVersion < Math.Max(needed, 0) || _parameters is null)
+            {
+                _requestedVersion = Math.Max(needed, 0);
+                _parameterServer.Tell(new RequestParameters(_run.RunId, needed, _workerId));
+            }
+            return;
+        }
+        if (needed >= 0 && _parameters.Version > needed)
+        {
+            _log.Debug("Worker {0} drops the stale assignment of step {1} (parameters are at {2}).", _workerId, needed, _parameters.Version);
+            _pending = null;
+            return;
+        }
+        var work = _pending;
+        _pending = null;
+        Compute(work, _parameters);
+    }
+
+    private void Compute(AssignWork work, ParametersAvailable parameters)
+    {
+        _busy = true;
+        double waitMs = _idle.Elapsed.TotalMilliseconds;
+        var self = Self;
+        var ps = _parameterServer;
+        string runId = _run!.RunId, workerId = _workerId;
+        int m = _run.Definition.Settings.MicroBatches;
+        bool async = _run.Mode == TrainingMode.Async;
+        long step = async ? work.Step / m : work.Step;
+        int[] microBatches = async ? [(int)(work.Step % m)] : work.MicroBatches;
+        bool crash = !_crashed && _faults.CrashAtStep == work.Step && !async;
+        bool corrupt = !_corrupted && _faults.CorruptAtStep == work.Step;
+        _crashed |= crash;
+        _corrupted |= corrupt;
+        long version = parameters.Version;
+        var share = _share!;
+        _thread.Post(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            bool stop = false;
+            try
+            {
+                share.SetParameters(FloatBytes.View(parameters.Parameters));
+                share.Compute(step, microBatches, (node, gradient, loss) =>
+                {
+                    var bytes = FloatBytes.From(gradient);
+                    if (corrupt)
+                    {
+                        bytes.AsSpan(0, 4).Clear();
+                        BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), float.NaN);
+                        corrupt = false;
+                    }
+                    ps.Tell(new GradientComputed(runId, async ? work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, workerId, version), self);
+                    if (crash)
+                        stop = true; // the rest of the share dies with the worker
+                }, () => stop);
+            }
+            catch (Exception e)
+            {
+                self.Tell(new ComputeFailed(work.Step, e.Message));
+                return;
+            }
+            if (stop)
+                self.Tell(new InjectedCrash(work.Step));
+            else
+                self.Tell(new ShareDone(work.Step, clock.Elapsed.TotalMilliseconds, waitMs));
+        });
+    }
+
+    private void OnShareDone(ShareDone done)
+    {
+        _busy = false;
+        _idle.Restart();
+        _coordinator.Tell(new WorkDone(_run!.RunId, done.Step, _workerId, done.ComputeMs, done.WaitMs));
+        if (_run.Mode == TrainingMode.Sync)
+        {
+            _requestedVersion = done.Step + 1;
+            _parameterServer.Tell(new RequestParameters(_run.RunId, done.Step + 1, _workerId));
+        }
+        TryStart();
+    }
+
+    private void OnVerdict(AsyncVerdict verdict)
+    {
+        if (_parameters is null || verdict.CurrentVersion >= _parameters.Version)
+            _parameters = new ParametersAvailable(verdict.RunId, verdict.CurrentVersion, verdict.Parameters);
+        TryStart();
+        TryEvaluate();
+    }
+
+    private void OnEvaluate(EvaluateRequest request)
+    {
+        _evaluations[request.Version] = request;
+        TryEvaluate();
+    }
+
+    private void TryEvaluate()
+    {
+        if (_parameters is null || !_evaluations.Remove(_parameters.Version, out var request))
+        {
+            if (_evaluations.Count > 0 && _parameters is not null && _evaluations.Keys.Min() > _parameters.Version)
+                _parameterServer.Tell(new RequestParameters(_run!.RunId, _evaluations.Keys.Min(), _workerId));
+            return;
+        }
+        var parameters = _parameters;
+        var self = Self;
+        var evaluator = _evaluator;
+        _thread.Post(() =>
+        {
+            double loss = evaluator!.MeanLoss(FloatBytes.View(parameters.Parameters));
+            self.Tell(new EvaluationDone(request.RunId, request.Version, loss));
+        });
+    }
+
+    private sealed record RegisterTick : INoSerializationVerificationNeeded
+    {
+        public static readonly RegisterTick Instance = new();
+    }
+
+    private sealed record EngineReady(string RunId) : INoSerializationVerificationNeeded;
+
+    private sealed record ShareDone(long Step, double ComputeMs, double WaitMs) : INoSerializationVerificationNeeded;
+
+    private sealed record EvaluationDone(string RunId, long Version, double Loss) : INoSerializationVerificationNeeded;
+
+    private sealed record InjectedCrash(long Step) : INoSerializationVerificationNeeded;
+
+    private sealed record ComputeFailed(long Step, string Error) : INoSerializationVerificationNeeded;
+}
+
+public sealed class InjectedWorkerCrashException(string workerId, long step)
+    : Exception($"Worker {workerId} crashed at step {step} (fault injected with --fail-worker).");

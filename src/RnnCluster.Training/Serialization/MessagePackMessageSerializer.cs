@@ -1,0 +1,85 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using MessagePack;
+using MessagePack.Resolvers;
+using RnnCluster.Training.Messages;
+
+namespace RnnCluster.Training.Serialization;
+
+/// <summary>
+/// The one serializer of every <see cref="IRnnClusterMessage"/>: MessagePack with an explicit
+/// manifest per type. A manifest names the type and the protocol version ("AssignWork.v1"), so a
+/// node speaking another version fails loudly with a <see cref="SerializationException"/>
+/// instead of misreading bytes. Byte arrays (parameters, gradients, checkpoints) are MessagePack
+/// bin fields: copied once, never expanded.
+/// </summary>
+public sealed class MessagePackMessageSerializer : SerializerWithStringManifest
+{
+    public const int SerializerId = 471_100;
+    public const int ProtocolVersion = 1;
+
+    private static readonly MessagePackSerializerOptions Options =
+        MessagePackSerializerOptions.Standard.WithResolver(StandardResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
+
+    public MessagePackMessageSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) =>
+        MessageManifests.ByType.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{o.GetType()} is not a registered RnnCluster message; add it to {nameof(MessageManifests)}.");
+
+    public override byte[] ToBinary(object obj) => MessagePackSerializer.Serialize(obj.GetType(), obj, Options);
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!MessageManifests.ByManifest.TryGetValue(manifest, out var type))
+            throw new SerializationException(
+                $"Unknown message manifest '{manifest}': the sender speaks another RnnCluster protocol version (this node speaks v{ProtocolVersion}).");
+        try
+        {
+            return MessagePackSerializer.Deserialize(type, bytes, Options)
+                   ?? throw new SerializationException($"Message '{manifest}' deserialized to null.");
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new SerializationException($"Malformed '{manifest}' message ({bytes.Length} bytes): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Plain helpers for places outside Akka (tests, the bulk channel).</summary>
+    public static byte[] Serialize(IRnnClusterMessage message) => MessagePackSerializer.Serialize(message.GetType(), message, Options);
+
+    public static object Deserialize(byte[] bytes, string manifest) =>
+        MessageManifests.ByManifest.TryGetValue(manifest, out var type)
+            ? MessagePackSerializer.Deserialize(type, bytes, Options)!
+            : throw new SerializationException($"Unknown message manifest '{manifest}'.");
+}
+
+/// <summary>The explicit, stable manifest of every message type (type name + protocol version).</summary>
+public static class MessageManifests
+{
+    public static readonly IReadOnlyList<Type> Types =
+    [
+        // run protocol
+        typeof(BeginRun), typeof(RunReady), typeof(RunRefused), typeof(StepApplied), typeof(QueryMissing),
+        typeof(MissingMicroBatches), typeof(GradientRefused), typeof(RequestCheckpoint), typeof(CheckpointSaved),
+        typeof(RecordValidation), typeof(FinishRun), typeof(RunFinished),
+        // worker protocol
+        typeof(RegisterWorker), typeof(WorkerWelcome), typeof(WorkerRefused), typeof(WorkerReady), typeof(AssignWork),
+        typeof(ParametersAvailable), typeof(RequestParameters), typeof(GradientComputed), typeof(WorkDone),
+        typeof(AsyncVerdict), typeof(EvaluateRequest), typeof(EvaluationResult), typeof(RunEnded),
+        // persistence
+        typeof(RunCreated), typeof(CheckpointRecorded), typeof(ParameterServerSnapshot),
+    ];
+
+    public static readonly IReadOnlyDictionary<Type, string> ByType =
+        Types.ToDictionary(t => t, t => $"{t.Name}.v{MessagePackMessageSerializer.ProtocolVersion}");
+
+    public static readonly IReadOnlyDictionary<string, Type> ByManifest =
+        ByType.ToDictionary(kv => kv.Value, kv => kv.Key);
+}
