@@ -323,13 +323,11 @@ public class CheckpointRoundTripTests
     }
 }
 
-/// <summary>Timing-sensitive, so it does not run in parallel with the other (CPU-heavy) checkpoint tests.</summary>
-[CollectionDefinition(nameof(CheckpointTimingTests), DisableParallelization = true)]
-[Collection(nameof(CheckpointTimingTests))]
-public class CheckpointTimingTests
+/// <summary>A checkpoint of realistic size (its speed is measured by the benchmarks, not here).</summary>
+public class CheckpointLargeTests
 {
     [Fact]
-    public void Realistic_size_round_trips_bit_exactly_and_quickly()
+    public void Realistic_size_round_trips_bit_exactly()
     {
         // lstm vocab=65 embed=64 hidden=512 layers=2: about 3.3M parameters, Adam state 6.6M (40 MB).
         var model = new ModelDescription(CellKind.Lstm, 65, 64, 512, 2, 0f);
@@ -345,26 +343,11 @@ public class CheckpointTimingTests
         var tokens = Enumerable.Range(0, 65).Select(i => ((char)('!' + i)).ToString()).ToArray();
         var c = new Checkpoint("big", 10, model, new Vocabulary(TokenizerKind.Char, tokens, -1), Settings(), parameters, state, CheckpointMetadata.None);
 
-        var write = TimeSpan.MaxValue;
-        var read = TimeSpan.MaxValue;
-        byte[] bytes = [];
-        Checkpoint? loaded = null;
-        for (int run = 0; run < 3; run++) // best of three: the machine may be shared
-        {
-            var watch = Stopwatch.StartNew();
-            bytes = CheckpointFormat.Serialize(c);
-            write = TimeSpan.FromTicks(Math.Min(write.Ticks, watch.Elapsed.Ticks));
-            watch.Restart();
-            loaded = CheckpointFormat.Deserialize(bytes);
-            read = TimeSpan.FromTicks(Math.Min(read.Ticks, watch.Elapsed.Ticks));
-        }
+        var bytes = CheckpointFormat.Serialize(c);
+        var loaded = CheckpointFormat.Deserialize(bytes);
 
         Assert.Equal(4L * (parameters.Length + state.Length) + ParametersOffset(bytes) + 8, bytes.Length);
-        Assert.Equal(Bits(parameters), Bits(loaded!.Parameters));
+        Assert.Equal(Bits(parameters), Bits(loaded.Parameters));
         Assert.Equal(Bits(state), Bits(loaded.OptimizerState));
-        // The budget is "well under 100 ms" each in Release (about 30-60 ms measured); this bound
-        // holds for Debug builds on a loaded machine and only catches per-element or quadratic code.
-        Assert.True(write.TotalMilliseconds < 1000, $"write took {write.TotalMilliseconds:F1} ms");
-        Assert.True(read.TotalMilliseconds < 1000, $"read took {read.TotalMilliseconds:F1} ms");
     }
 }
