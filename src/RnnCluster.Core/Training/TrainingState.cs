@@ -55,9 +55,13 @@ public sealed class TrainingState
     /// Applies the reduced gradient of step <see cref="Step"/> (clip, schedule, optimizer) and
     /// advances the step. A non-finite gradient throws and changes nothing.
     /// </summary>
-    public UpdateResult Apply(ReadOnlySpan<float> reducedGradient)
+    /// <param name="scale">Multiplies the gradient first (async mode applies single micro-batches).</param>
+    public unsafe UpdateResult Apply(ReadOnlySpan<float> reducedGradient, float scale = 1f)
     {
         reducedGradient.CopyTo(_gradient);
+        if (scale != 1f)
+            fixed (float* g = _gradient)
+                Kernels.Elementwise.Scale(g, scale, _gradient.Length);
         var result = _optimizer.Apply(Parameters, _gradient, OptimizerState, Step);
         Step++;
         return result;

@@ -21,6 +21,11 @@ public sealed record WorkerFaults(long? CrashAtStep = null, long? CorruptAtStep 
 /// </summary>
 public sealed class WorkerActor : ReceiveActor, IWithTimers
 {
+    private readonly bool _roundTrip = ForcedSerialization.IsOn(Context.System);
+
+    protected override bool AroundReceive(Receive receive, object message) =>
+        base.AroundReceive(receive, _roundTrip ? ForcedSerialization.RoundTrip(Context.System, message) : message);
+
     private readonly string _workerId;
     private readonly IActorRef _coordinator;
     private readonly IActorRef _parameterServer;
@@ -32,7 +37,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private ShareComputer? _share;          // touched on the compute thread only
     private Evaluator? _evaluator;          // touched on the compute thread only
     private ParametersAvailable? _parameters;
-    private AssignWork? _pending;
+    private readonly Queue<AssignWork> _pending = new();
     private long _requestedVersion = -1;
     private bool _busy;
     private bool _crashed;
@@ -143,7 +148,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnAssignment(AssignWork work)
     {
-        _pending = work;
+        _pending.Enqueue(work);
         TryStart();
     }
 
@@ -157,9 +162,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void TryStart()
     {
-        if (_busy || _pending is null || _run is null)
+        if (_busy || _pending.Count == 0 || _run is null)
             return;
-        long needed = _run.Mode == TrainingMode.Sync ? _pending.Step : -1;
+        long needed = _run.Mode == TrainingMode.Sync ? _pending.Peek().Step : -1;
         if (_parameters is null || (needed >= 0 && _parameters.Version < needed))
         {
             if (_requestedVersion < Math.Max(needed, 0) || _parameters is null)
@@ -172,12 +177,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         if (needed >= 0 && _parameters.Version > needed)
         {
             _log.Debug("Worker {0} drops the stale assignment of step {1} (parameters are at {2}).", _workerId, needed, _parameters.Version);
-            _pending = null;
+            _pending.Dequeue();
+            TryStart();
             return;
         }
-        var work = _pending;
-        _pending = null;
-        Compute(work, _parameters);
+        Compute(_pending.Dequeue(), _parameters);
     }
 
     private void Compute(AssignWork work, ParametersAvailable parameters)

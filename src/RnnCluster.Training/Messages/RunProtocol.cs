@@ -21,9 +21,7 @@ public sealed record BeginRun(
     [property: Key(1)] RunDefinition Definition,
     [property: Key(2)] bool Resume,
     [property: Key(3)] long TargetSteps,
-    [property: Key(4)] CheckpointPolicy Checkpoints,
-    [property: Key(5)] TrainingMode Mode,
-    [property: Key(6)] int Staleness) : IRunMessage;
+    [property: Key(4)] CheckpointPolicy Checkpoints) : IRunMessage;
 
 /// <summary>Parameter server → coordinator: the run's state is ready at <paramref name="Step"/>.</summary>
 [MessagePackObject]

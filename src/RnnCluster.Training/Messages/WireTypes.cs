@@ -82,8 +82,8 @@ public sealed record VocabularyWire(
 }
 
 /// <summary>
-/// Everything that defines a run's trajectory (model, vocabulary, settings) plus the corpus
-/// fingerprint; equal definitions give bit-identical training.
+/// Everything that defines a run's trajectory (model, vocabulary, settings, mode) plus the corpus
+/// fingerprint; equal definitions give bit-identical training (in sync mode).
 /// </summary>
 [MessagePackObject]
 public sealed record RunDefinition(
@@ -92,7 +92,26 @@ public sealed record RunDefinition(
     [property: Key(2)] SettingsWire Settings,
     [property: Key(3)] string CorpusHash,
     [property: Key(4)] int TrainTokens,
-    [property: Key(5)] int ValidationTokens);
+    [property: Key(5)] int ValidationTokens,
+    [property: Key(6)] TrainingMode Mode,
+    [property: Key(7)] int Staleness)
+{
+    /// <summary>Names the first thing that differs from an existing run's definition, or null.</summary>
+    public string? FirstDifference(RunDefinition requested)
+    {
+        var model = Model.ToModel().FirstDifference(requested.Model.ToModel());
+        if (model is not null) return $"model differs ({model})";
+        var vocabulary = Core.Checkpoints.CheckpointCompatibility.VocabularyDifference(Vocabulary.ToVocabulary(), requested.Vocabulary.ToVocabulary());
+        if (vocabulary is not null) return vocabulary;
+        var settings = Settings.ToSettings().FirstDifference(requested.Settings.ToSettings());
+        if (settings is not null) return $"training settings differ ({settings})";
+        if (Mode != requested.Mode) return $"mode differs ({Mode} vs {requested.Mode})";
+        if (Mode == TrainingMode.Async && Staleness != requested.Staleness) return $"staleness differs ({Staleness} vs {requested.Staleness})";
+        if (CorpusHash != requested.CorpusHash)
+            return $"the corpus differs (hash {CorpusHash[..12]}… vs {requested.CorpusHash[..Math.Min(12, requested.CorpusHash.Length)]}…, {TrainTokens}+{ValidationTokens} vs {requested.TrainTokens}+{requested.ValidationTokens} tokens)";
+        return null;
+    }
+}
 
 /// <summary>Float buffers travel as raw little-endian bytes: 4 bytes per value, one block copy each way.</summary>
 public static class FloatBytes

@@ -16,8 +16,11 @@ public sealed record WorkerWelcome(
     [property: Key(0)] string RunId,
     [property: Key(1)] RunDefinition Definition,
     [property: Key(2)] byte[] TrainTokens,
-    [property: Key(3)] byte[] ValidationTokens,
-    [property: Key(4)] TrainingMode Mode) : IRunMessage;
+    [property: Key(3)] byte[] ValidationTokens) : IRunMessage
+{
+    [IgnoreMember]
+    public TrainingMode Mode => Definition.Mode;
+}
 
 /// <summary>Coordinator → worker: not taken (other protocol version, another run…).</summary>
 [MessagePackObject]
@@ -95,6 +98,13 @@ public sealed record EvaluationResult(
     [property: Key(1)] long Version,
     [property: Key(2)] double Loss,
     [property: Key(3)] string WorkerId) : IRunMessage;
+
+/// <summary>Node agent → coordinator: this process takes part in the run; tell it when the run ends. Sent until acknowledged.</summary>
+[MessagePackObject]
+public sealed record RegisterNode([property: Key(0)] string NodeId, [property: Key(1)] int ProtocolVersion) : IRnnClusterMessage;
+
+[MessagePackObject]
+public sealed record NodeRegistered([property: Key(0)] string RunId) : IRunMessage;
 
 /// <summary>Coordinator → everyone: the run is over (or aborted); stop working.</summary>
 [MessagePackObject]

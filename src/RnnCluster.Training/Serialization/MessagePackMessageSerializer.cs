@@ -72,7 +72,7 @@ public static class MessageManifests
         // worker protocol
         typeof(RegisterWorker), typeof(WorkerWelcome), typeof(WorkerRefused), typeof(WorkerReady), typeof(AssignWork),
         typeof(ParametersAvailable), typeof(RequestParameters), typeof(GradientComputed), typeof(WorkDone),
-        typeof(AsyncVerdict), typeof(EvaluateRequest), typeof(EvaluationResult), typeof(RunEnded),
+        typeof(AsyncVerdict), typeof(EvaluateRequest), typeof(EvaluationResult), typeof(RegisterNode), typeof(NodeRegistered), typeof(RunEnded),
         // persistence
         typeof(RunCreated), typeof(CheckpointRecorded), typeof(ParameterServerSnapshot),
     ];

@@ -1,0 +1,60 @@
+using RnnCluster.Training.Messages;
+
+namespace RnnCluster.Training.Actors;
+
+/// <summary>
+/// What the coordinator node was asked to run: the definition, the tokenized data (only the
+/// coordinator needs a corpus; workers receive it) and the run-length options.
+/// </summary>
+public sealed record RunRequest(
+    string RunId,
+    RunDefinition Definition,
+    int[] TrainTokens,
+    int[] ValidationTokens,
+    bool Resume,
+    long TargetSteps,
+    CheckpointPolicy Checkpoints,
+    int MinWorkers,
+    int ValidateEvery,
+    TimeSpan StepTimeout)
+{
+    /// <summary>Windows per epoch: W = (N − 1) / T, the sampler's definition.</summary>
+    public long WindowsPerEpoch => Math.Max(1, (TrainTokens.Length - 1) / Definition.Settings.SeqLen);
+
+    public int TokensPerStep => Definition.Settings.Batch * Definition.Settings.SeqLen;
+}
+
+/// <summary>Published on the coordinator node's event stream after every step (for progress displays).</summary>
+public sealed record RunProgress(
+    string RunId,
+    long Step,
+    long TargetSteps,
+    double Epoch,
+    double TrainLoss,
+    double? ValidationLoss,
+    double TokensPerSecond,
+    int WorkersAlive,
+    long? LastCheckpoint,
+    StepTiming Timing,
+    string? Event);
+
+/// <summary>Where the time of a step goes, averaged over the last steps.</summary>
+public sealed record StepTiming(double StepMs, double ComputeMs, double WaitMs, double ReduceMs, double ApplyMs);
+
+/// <summary>How a run ended, as seen by the coordinator node.</summary>
+public sealed record RunOutcome(
+    string RunId,
+    bool Success,
+    long Steps,
+    double TokensPerSecond,
+    double TrainLoss,
+    double? ValidationLoss,
+    string Message)
+{
+    /// <summary>The summary line scripts read: the last line `train` prints.</summary>
+    public string SummaryLine =>
+        FormattableString.Invariant($"run={RunId} steps={Steps} tokens_per_s={TokensPerSecond:F0} train_loss={TrainLoss:F4} val_loss={(ValidationLoss is { } v ? v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "nan")}");
+}
+
+/// <summary>Ask the coordinator to stop after the current step, saving a checkpoint (Ctrl+C).</summary>
+public sealed record StopGracefully(string Reason) : Akka.Actor.INoSerializationVerificationNeeded;

@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using RnnCluster.Training.Actors;
+using RnnCluster.Training.Messages;
+
+namespace RnnCluster.Training.Hosting;
+
+/// <summary>Actor-registry keys of the singletons' proxies and the local agents.</summary>
+public sealed class CoordinatorKey;
+
+public sealed class ParameterServerKey;
+
+public sealed class WorkersKey;
+
+public sealed class NodeAgentKey;
+
+/// <summary>
+/// One Akka.Hosting extension per concern, composed by the CLI (train, node) and by tests.
+/// </summary>
+public static class RnnClusterHosting
+{
+    public const string SystemName = "rnncluster";
+    public const string PinnedDispatcher = "rnncluster-pinned-dispatcher";
+
+    /// <summary>Every RnnCluster message goes through the MessagePack serializer (never the JSON fallback).</summary>
+    public static AkkaConfigurationBuilder WithRnnClusterSerialization(this AkkaConfigurationBuilder builder, bool serializeAllMessages) =>
+        builder.AddHocon($$"""
+            akka.actor {
+              serializers.rnncluster = "{{typeof(Serialization.MessagePackMessageSerializer).AssemblyQualifiedName}}"
+              serialization-bindings {
+                "{{typeof(IRnnClusterMessage).AssemblyQualifiedName}}" = rnncluster
+              }
+            }
+            rnncluster.serialize-messages = {{(serializeAllMessages ? "on" : "off")}}
+            {{PinnedDispatcher}} {
+              type = PinnedDispatcher
+              executor = thread-pool-executor
+            }
+            """, HoconAddMode.Prepend);
+
+    /// <summary>Remoting and cluster membership, with the Split Brain Resolver chosen explicitly (keep-majority).</summary>
+    public static AkkaConfigurationBuilder WithRnnClusterMembership(this AkkaConfigurationBuilder builder, MembershipOptions options) =>
+        builder
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = options.Host,
+                Port = options.Port,
+                PublicHostName = options.PublicHost,
+                MaxFrameSize = options.MaxFrameBytes,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = (options.Roles ?? Roles.All).ToArray(),
+                SeedNodes = options.Seeds?.ToArray() ?? [],
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            .AddHocon("""
+                akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                akka.cluster.split-brain-resolver.stable-after = 20s
+                akka.cluster.run-coordinated-shutdown-when-down = on
+                akka.coordinated-shutdown.exit-clr = off
+                akka.loglevel = INFO
+                akka.log-dead-letters = 0
+                akka.log-dead-letters-during-shutdown = off
+                akka.remote.dot-netty.tcp.batching.enabled = false
+                """, HoconAddMode.Prepend)
+            .AddStartup((system, _) =>
+            {
+                // Without seeds this node founds the cluster on its own (the local simulation).
+                if (options.Seeds is null || options.Seeds.Count == 0)
+                {
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                }
+            });
+
+    /// <summary>Journal and snapshot store through Akka.Persistence.Sql (tables created on first use).</summary>
+    public static AkkaConfigurationBuilder WithRnnClusterStore(this AkkaConfigurationBuilder builder, StoreOptions store) =>
+        builder.WithSqlPersistence(store.ConnectionString, store.ProviderName, autoInitialize: true);
+
+    /// <summary>The parameter-server singleton (on nodes with the "ps" role) and its proxy everywhere.</summary>
+    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole) =>
+        hostsRole
+            ? builder.WithSingleton<ParameterServerKey>("parameter-server",
+                ParameterServerActor.Props(new ParameterServerOptions(PinnedDispatcher)),
+                new ClusterSingletonOptions { Role = Roles.ParameterServer }, createProxyToo: true)
+            : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer });
+
+    /// <summary>The coordinator singleton (on the node that was given the run) and its proxy everywhere.</summary>
+    public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, RunRequest? request) =>
+        request is not null
+            ? builder.WithSingleton<CoordinatorKey>("coordinator",
+                (_, registry, _) => CoordinatorActor.Props(request, registry.Get<ParameterServerKey>()),
+                new ClusterSingletonOptions { Role = Roles.Coordinator }, createProxyToo: true)
+            : builder.WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = Roles.Coordinator });
+
+    /// <summary>This process's worker actors, under a supervisor that stops (never restarts in place) a crashed worker.</summary>
+    public static AkkaConfigurationBuilder WithWorkers(this AkkaConfigurationBuilder builder, IReadOnlyList<(string Id, WorkerFaults Faults)> workers) =>
+        workers.Count == 0
+            ? builder
+            : builder.WithActors((system, registry) =>
+            {
+                var supervisor = system.ActorOf(WorkerSupervisor.Props(workers, registry.Get<CoordinatorKey>(), registry.Get<ParameterServerKey>()), "workers");
+                registry.Register<WorkersKey>(supervisor);
+            });
+
+    /// <summary>The agent that completes <paramref name="ended"/> when the run this node takes part in is over.</summary>
+    public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, string nodeId, TaskCompletionSource<RunEnded> ended) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<NodeAgentKey>(system.ActorOf(NodeAgent.Props(nodeId, registry.Get<CoordinatorKey>(), ended), "node-agent")));
+
+    /// <summary>Forwards the coordinator's progress and outcome (published on this node's event stream) to callbacks.</summary>
+    public static AkkaConfigurationBuilder WithRunObserver(this AkkaConfigurationBuilder builder, Action<RunProgress> onProgress, Action<RunOutcome> onOutcome) =>
+        builder.WithActors((system, _) =>
+        {
+            var observer = system.ActorOf(Props.Create(() => new RunObserver(onProgress, onOutcome)), "run-observer");
+            system.EventStream.Subscribe(observer, typeof(RunProgress));
+            system.EventStream.Subscribe(observer, typeof(RunOutcome));
+        });
+
+    private sealed class RunObserver : ReceiveActor
+    {
+        public RunObserver(Action<RunProgress> onProgress, Action<RunOutcome> onOutcome)
+        {
+            Receive<RunProgress>(onProgress);
+            Receive<RunOutcome>(onOutcome);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RnnCluster.Training.Actors;
+using RnnCluster.Training.Messages;
+
+namespace RnnCluster.Training.Hosting;
+
+/// <summary>What one process contributes to a run.</summary>
+/// <param name="Request">The run to coordinate, on the coordinator node; null elsewhere.</param>
+/// <param name="Workers">The worker actors this process hosts.</param>
+public sealed record SessionOptions(
+    string NodeId,
+    MembershipOptions Membership,
+    StoreOptions? Store,
+    RunRequest? Request,
+    IReadOnlyList<(string Id, WorkerFaults Faults)> Workers,
+    Action<RunProgress>? OnProgress = null,
+    LogLevel MinimumLogLevel = LogLevel.Warning);
+
+/// <summary>
+/// Runs one process's part of a training run on a generic host (Akka.Hosting) until the run ends:
+/// the local simulation puts every role in one session, a cluster node only some of them.
+/// </summary>
+public static class TrainingSession
+{
+    public static async Task<(RunEnded Ended, RunOutcome? Outcome)> RunAsync(SessionOptions options, CancellationToken stop = default)
+    {
+        var roles = options.Membership.Roles ?? Roles.All;
+        bool hostsPs = roles.Contains(Roles.ParameterServer);
+        if (hostsPs && options.Store is null)
+            throw new ArgumentException("A node with the parameter-server role needs a checkpoint store (--db or --connection).");
+
+        var ended = new TaskCompletionSource<RunEnded>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var outcome = new TaskCompletionSource<RunOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.Services.AddAkka(RnnClusterHosting.SystemName, akka =>
+        {
+            akka.WithRnnClusterSerialization(options.Membership.SerializeAllMessages)
+                .WithRnnClusterMembership(options.Membership with { Roles = roles });
+            if (options.Store is not null)
+                akka.WithRnnClusterStore(options.Store);
+            akka.WithParameterServer(hostsPs)
+                .WithCoordinator(options.Request)
+                .WithWorkers(options.Workers)
+                .WithNodeAgent(options.NodeId, ended)
+                .WithRunObserver(p => options.OnProgress?.Invoke(p), o => outcome.TrySetResult(o));
+        });
+
+        using var host = builder.Build();
+        await host.StartAsync(stop);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
+        using var graceful = stop.Register(() =>
+        {
+            if (options.Request is not null)
+                registry.Get<CoordinatorKey>().Tell(new StopGracefully("interrupted"));
+            else
+                ended.TrySetResult(new RunEnded(options.Request?.RunId ?? "", false, "interrupted"));
+        });
+        var result = await ended.Task;
+        RunOutcome? final = null;
+        if (options.Request is not null)
+            final = await Task.WhenAny(outcome.Task, Task.Delay(TimeSpan.FromSeconds(5))) == outcome.Task ? outcome.Task.Result : null;
+        await host.StopAsync(CancellationToken.None);
+        _ = system;
+        return (result, final);
+    }
+}
