@@ -25,7 +25,7 @@ internal sealed class RunFixture
         Settings = new TrainingSettings(Seed: 5, SeqLen: 16, Batch: 16, MicroBatches: microBatches,
             new OptimizerSettings(OptimizerKind.Adam, lr), new LrSchedule(LrScheduleKind.WarmupCosine, 3, 50), ClipNorm: 1f);
         Definition = new RunDefinition(ModelWire.From(Model), VocabularyWire.From(Tokenizer.Vocabulary), SettingsWire.From(Settings),
-            CorpusFingerprint.Of(Train, Validation), Train.Length, Validation.Length, mode, staleness);
+            CorpusFingerprint.Of(Train, Validation), Train.Length, Validation.Length, mode, staleness, dataset);
         RunId = runId;
         Steps = steps;
     }

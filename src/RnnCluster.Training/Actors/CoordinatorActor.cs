@@ -81,7 +81,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             if (!_evaluationPending) return;
             _log.Warning("Run '{0}': no validation result in time; finishing without it.", _request.RunId);
             _evaluationPending = false;
-            TryCompleteFinish();
+            _parameterServer.Tell(new FinishRun(_request.RunId));
         });
         Receive<StopGracefully>(m =>
         {
@@ -333,6 +333,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _log.Warning("Run '{0}': worker {1} lost ({2}) at step {3}{4}.", _request.RunId, slot.Id, why, _step,
             slot.Assignment is null ? "" : $" holding micro-batches [{string.Join(",", slot.Assignment)}]");
         Publish($"worker {slot.Id} lost ({why})");
+        if (_finishing && _evaluationPending)
+        {
+            if (Live.Any())
+                RequestEvaluation();
+            else
+            {
+                _evaluationPending = false;
+                _parameterServer.Tell(new FinishRun(_request.RunId));
+            }
+        }
         if (!_running || _finishing)
             return;
         if (_request.Definition.Mode == TrainingMode.Async)
@@ -446,22 +456,30 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_evaluationPending)
         {
             _evaluationPending = false;
-            TryCompleteFinish();
+            Timers.Cancel("evaluation");
+            _parameterServer.Tell(new FinishRun(_request.RunId));
         }
     }
 
+    /// <summary>
+    /// The end: a last validation (recorded in the history first), then the final checkpoint.
+    /// Messages to the parameter server arrive in order, so the checkpoint holds the result.
+    /// </summary>
     private void Finish()
     {
         if (_finishing)
             return;
         _finishing = true;
         Timers.Cancel("deadline");
-        _parameterServer.Tell(new FinishRun(_request.RunId));
         if (_request.ValidationTokens.Length >= 2 && Live.Any())
         {
             _evaluationPending = true;
             RequestEvaluation();
             Timers.StartSingleTimer("evaluation", EvaluationDeadline.Instance, TimeSpan.FromMinutes(5));
+        }
+        else
+        {
+            _parameterServer.Tell(new FinishRun(_request.RunId));
         }
     }
 

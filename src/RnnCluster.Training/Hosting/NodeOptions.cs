@@ -19,7 +19,8 @@ public sealed record MembershipOptions(
     IReadOnlyList<string>? Seeds = null,
     IReadOnlyList<string>? Roles = null,
     int MaxFrameBytes = 4 * 1024 * 1024,
-    bool SerializeAllMessages = false);
+    bool SerializeAllMessages = false,
+    string LogLevel = "WARNING");
 
 /// <summary>The checkpoint store: a SQLite file by default, PostgreSQL for real clusters.</summary>
 public sealed record StoreOptions(string ConnectionString, string ProviderName)

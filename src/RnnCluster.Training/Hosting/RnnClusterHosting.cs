@@ -58,12 +58,12 @@ public static class RnnClusterHosting
                 SeedNodes = options.Seeds?.ToArray() ?? [],
                 SplitBrainResolver = new KeepMajorityOption(),
             })
+            .AddHocon($"akka.loglevel = {options.LogLevel}", HoconAddMode.Prepend)
             .AddHocon("""
                 akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 akka.cluster.split-brain-resolver.stable-after = 20s
                 akka.cluster.run-coordinated-shutdown-when-down = on
                 akka.coordinated-shutdown.exit-clr = off
-                akka.loglevel = INFO
                 akka.log-dead-letters = 0
                 akka.log-dead-letters-during-shutdown = off
                 akka.remote.dot-netty.tcp.batching.enabled = false
@@ -87,16 +87,16 @@ public static class RnnClusterHosting
         hostsRole
             ? builder.WithSingleton<ParameterServerKey>("parameter-server",
                 ParameterServerActor.Props(new ParameterServerOptions(PinnedDispatcher)),
-                new ClusterSingletonOptions { Role = Roles.ParameterServer }, createProxyToo: true)
-            : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer });
+                new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false }, createProxyToo: true)
+            : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false });
 
     /// <summary>The coordinator singleton (on the node that was given the run) and its proxy everywhere.</summary>
     public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, RunRequest? request) =>
         request is not null
             ? builder.WithSingleton<CoordinatorKey>("coordinator",
                 (_, registry, _) => CoordinatorActor.Props(request, registry.Get<ParameterServerKey>()),
-                new ClusterSingletonOptions { Role = Roles.Coordinator }, createProxyToo: true)
-            : builder.WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = Roles.Coordinator });
+                new ClusterSingletonOptions { Role = Roles.Coordinator, LogSingletonIdentificationFailure = false }, createProxyToo: true)
+            : builder.WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = Roles.Coordinator, LogSingletonIdentificationFailure = false });
 
     /// <summary>This process's worker actors, under a supervisor that stops (never restarts in place) a crashed worker.</summary>
     public static AkkaConfigurationBuilder WithWorkers(this AkkaConfigurationBuilder builder, IReadOnlyList<(string Id, WorkerFaults Faults)> workers) =>

@@ -83,7 +83,8 @@ public sealed record VocabularyWire(
 
 /// <summary>
 /// Everything that defines a run's trajectory (model, vocabulary, settings, mode) plus the corpus
-/// fingerprint; equal definitions give bit-identical training (in sync mode).
+/// fingerprint; equal definitions give bit-identical training (in sync mode). The corpus name
+/// (a file or a built-in dataset) only helps a resume find the data again; it is not compared.
 /// </summary>
 [MessagePackObject]
 public sealed record RunDefinition(
@@ -94,7 +95,8 @@ public sealed record RunDefinition(
     [property: Key(4)] int TrainTokens,
     [property: Key(5)] int ValidationTokens,
     [property: Key(6)] TrainingMode Mode,
-    [property: Key(7)] int Staleness)
+    [property: Key(7)] int Staleness,
+    [property: Key(8)] string CorpusName)
 {
     /// <summary>Names the first thing that differs from an existing run's definition, or null.</summary>
     public string? FirstDifference(RunDefinition requested)

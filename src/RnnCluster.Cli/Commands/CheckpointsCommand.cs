@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using RnnCluster.Core.Checkpoints;
+using RnnCluster.Core.Model;
+using RnnCluster.Training.Persistence;
+
+namespace RnnCluster.Cli.Commands;
+
+/// <summary>`checkpoints list` and `checkpoints export`.</summary>
+internal static class CheckpointsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("checkpoints", "List, inspect and export the checkpoints of runs");
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Export());
+        return command;
+    }
+
+    private static Command List()
+    {
+        var store = new StoreArguments();
+        var run = new Option<string?>("--run") { Description = "only this run" };
+        var command = new Command("list", "List runs and their checkpoints");
+        store.AddTo(command);
+        command.Options.Add(run);
+        command.SetAction(async p => await CommandRunner.Guard(async () =>
+        {
+            var options = store.Read(p);
+            await using var reader = await CheckpointStore.OpenAsync(options);
+            var runs = p.GetValue(run) is { } only ? [only] : await reader.ListRunsAsync();
+            if (runs.Count == 0)
+                Console.WriteLine($"no runs in {options.Describe()}");
+            foreach (var id in runs)
+            {
+                var record = await reader.ReadRunAsync(id) ?? throw new UsageException($"There is no run '{id}' in {options.Describe()}.");
+                var model = record.Definition.Model.ToModel();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{id}: {model}, {new ParameterLayout(model).TotalSize:N0} parameters, {record.Definition.Mode.ToString().ToLowerInvariant()}, corpus {record.Definition.CorpusName}, created {record.CreatedAt.LocalDateTime:yyyy-MM-dd HH:mm:ss}"));
+                foreach (var c in record.Checkpoints)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  step {c.Step,8}  {c.CreatedAt.LocalDateTime:yyyy-MM-dd HH:mm:ss}  {(c.Available ? "stored" : "deleted (beyond --keep-checkpoints)")}"));
+            }
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var store = new StoreArguments();
+        var run = new Option<string>("--run") { Description = "run id", Required = true };
+        var step = new Option<long?>("--step") { Description = "checkpoint step (default: the latest readable one)" };
+        var output = new Option<string>("--out") { Description = "file for the flat parameter buffer (raw little-endian float32, in parameter order)", Required = true };
+        var full = new Option<bool>("--checkpoint") { Description = "write the whole checkpoint file (versioned, checksummed) instead of raw parameters" };
+        var command = new Command("export", "Write a checkpoint's parameters (raw float32) or the whole checkpoint to a file");
+        store.AddTo(command);
+        foreach (var option in new Option[] { run, step, output, full })
+            command.Options.Add(option);
+        command.SetAction(async p => await CommandRunner.Guard(async () =>
+        {
+            await using var reader = await CheckpointStore.OpenAsync(store.Read(p));
+            var loaded = await reader.LoadAsync(p.GetValue(run)!, p.GetValue(step));
+            foreach (var skipped in loaded.Skipped)
+                Console.Error.WriteLine($"warning: skipped {skipped}");
+            string path = p.GetValue(output)!;
+            string tmp = path + ".tmp";
+            await using (var file = File.Create(tmp))
+            {
+                if (p.GetValue(full))
+                    CheckpointFormat.WriteTo(file, loaded.Checkpoint);
+                else
+                    CheckpointFormat.WriteRawParameters(file, loaded.Checkpoint.Parameters);
+            }
+            File.Move(tmp, path, overwrite: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run {loaded.Checkpoint.RunId} step {loaded.Checkpoint.Step}: {loaded.Checkpoint.Parameters.Length:N0} parameters → {path} ({new FileInfo(path).Length:N0} bytes)"));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,13 @@
+namespace RnnCluster.Cli.Commands;
+
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>The run started but did not finish well (refused by the store, diverged, lost its server…).</summary>
+    public const int RunFailed = 1;
+    /// <summary>The command could not start: bad options, missing or unusable corpus, unknown run or checkpoint.</summary>
+    public const int BadInput = 2;
+}
+
+/// <summary>A user error with a message meant for the user (no stack trace).</summary>
+public sealed class UsageException(string message) : Exception(message);
