@@ -14,7 +14,7 @@ namespace RnnCluster.Training.Tests;
 internal sealed class RunFixture
 {
     public RunFixture(string runId, int microBatches = 8, int steps = 6, float dropout = 0.1f, TrainingMode mode = TrainingMode.Sync, int staleness = 0,
-        CellKind cell = CellKind.Lstm, float lr = 5e-3f, string dataset = BuiltInDatasets.Tiny)
+        CellKind cell = CellKind.Lstm, float lr = 5e-3f, string dataset = BuiltInDatasets.Tiny, bool constantLr = false)
     {
         string text = BuiltInDatasets.Get(dataset);
         Tokenizer = CharTokenizer.Build(text);
@@ -23,7 +23,7 @@ internal sealed class RunFixture
         Validation = split.ValidationWithContext.ToArray();
         Model = new ModelDescription(cell, Tokenizer.Vocabulary.Count, Embed: 8, Hidden: 24, Layers: 2, Dropout: dropout);
         Settings = new TrainingSettings(Seed: 5, SeqLen: 16, Batch: 16, MicroBatches: microBatches,
-            new OptimizerSettings(OptimizerKind.Adam, lr), new LrSchedule(LrScheduleKind.WarmupCosine, 3, 50), ClipNorm: 1f);
+            new OptimizerSettings(OptimizerKind.Adam, lr), constantLr ? new LrSchedule() : new LrSchedule(LrScheduleKind.WarmupCosine, 3, 50), ClipNorm: 1f);
         Definition = new RunDefinition(ModelWire.From(Model), VocabularyWire.From(Tokenizer.Vocabulary), SettingsWire.From(Settings),
             CorpusFingerprint.Of(Train, Validation), Train.Length, Validation.Length, mode, staleness, dataset);
         RunId = runId;

@@ -72,7 +72,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<StepApplied>(m => ForThisRun(m, OnStepApplied));
         Receive<MissingMicroBatches>(m => ForThisRun(m, OnMissing));
         Receive<GradientRefused>(m => ForThisRun(m, OnGradientRefused));
-        Receive<CheckpointSaved>(m => ForThisRun(m, c => _lastCheckpoint = c.Step));
+        Receive<RunAborted>(m => ForThisRun(m, a => EndRun(false, $"{a.Reason}. The last good checkpoint is kept.")));
+        Receive<CheckpointSaved>(m => ForThisRun(m, c =>
+        {
+            _lastCheckpoint = c.Step;
+            Publish($"checkpoint of step {c.Step} saved");
+        }));
         Receive<EvaluationResult>(m => ForThisRun(m, OnEvaluation));
         Receive<RunFinished>(m => ForThisRun(m, OnRunFinished));
         Receive<StepDeadline>(OnStepDeadline);
@@ -504,7 +509,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (_workers.Count == 0 && _nodes.Count == 0 && !success)
             _log.Error("Run '{0}' failed: {1}", _request.RunId, message);
-        var outcome = new RunOutcome(_request.RunId, success, _step, TokensPerSecond, _trainLoss, _validationLoss, message);
+        var outcome = new RunOutcome(_request.RunId, success, _step, TokensPerSecond, _trainLoss, _validationLoss, message,
+            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null);
         var ended = new RunEnded(_request.RunId, success, $"{message}\n{outcome.SummaryLine}");
         foreach (var worker in _workers.Keys)
             worker.Tell(ended);

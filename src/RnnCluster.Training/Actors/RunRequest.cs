@@ -49,7 +49,8 @@ public sealed record RunOutcome(
     double TokensPerSecond,
     double TrainLoss,
     double? ValidationLoss,
-    string Message)
+    string Message,
+    int? MaxStaleness = null)
 {
     /// <summary>The summary line scripts read: the last line `train` prints.</summary>
     public string SummaryLine =>

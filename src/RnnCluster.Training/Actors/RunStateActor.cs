@@ -154,6 +154,7 @@ public sealed class RunStateActor : ReceivePersistentActor
                 return new CheckpointLoadFailed($"snapshot at sequence {result.Metadata!.SequenceNr} is a {result.Snapshot.GetType().Name}, not a checkpoint", below, problems);
             long seq = result.Metadata!.SequenceNr;
             long next = Math.Min(below, seq - 1);
+            string which = _recorded.Where(r => r.SequenceNr == seq).Select(r => $"checkpoint of step {r.Step}").FirstOrDefault() ?? $"checkpoint at sequence {seq}";
             try
             {
                 var checkpoint = CheckpointFormat.Deserialize(snapshot.Checkpoint);
@@ -161,7 +162,7 @@ public sealed class RunStateActor : ReceivePersistentActor
             }
             catch (CheckpointException e)
             {
-                return new CheckpointLoadFailed($"checkpoint at sequence {seq} is corrupt: {e.Message}", next, problems);
+                return new CheckpointLoadFailed($"{which} is corrupt: {e.Message}", next, problems);
             }
         }).PipeTo(self);
     }
@@ -331,6 +332,8 @@ public sealed class RunStateActor : ReceivePersistentActor
             ResetStep();
             return;
         }
+        if (!AfterUpdateStillFinite(step))
+            return;
         double applyMs = clock.Elapsed.TotalMilliseconds;
         double loss = _stepLoss / Math.Max(1, _stepTokens);
         RecordTrainLoss(step, loss);
@@ -340,6 +343,27 @@ public sealed class RunStateActor : ReceivePersistentActor
         int every = _begin!.Checkpoints.Every;
         if (every > 0 && state.Step % every == 0)
             SaveCheckpoint();
+    }
+
+    /// <summary>
+    /// Finite gradients can still push parameters to ±∞ (a learning rate far too large). Such a
+    /// state must never be served or saved: the run stops and its last checkpoint stays the good one.
+    /// </summary>
+    private bool AfterUpdateStillFinite(long step)
+    {
+        if (Core.Kernels.FiniteCheck.All(_state!.Parameters))
+            return true;
+        string reason = $"training diverged: the update of step {step} made the parameters non-finite (learning rate {_state.Settings.Optimizer.LearningRate} too large?)";
+        _log.Error("Run '{0}': {1}", _runId, reason);
+        _coordinator?.Tell(new RunAborted(_runId, reason));
+        Become(Aborted);
+        return false;
+    }
+
+    private void Aborted()
+    {
+        Command<BeginRun>(_ => Sender.Tell(new RunRefused(_runId, "the run diverged in this session; resume it in a new one")));
+        CommandAny(_ => { });
     }
 
     private void ResetStep()
@@ -381,6 +405,8 @@ public sealed class RunStateActor : ReceivePersistentActor
                 Sender.Tell(new AsyncVerdict(_runId, g.Step, false, state.Step, CurrentParameterBytes()));
                 return;
             }
+            if (!AfterUpdateStillFinite(step))
+                return;
             _maxStaleness = Math.Max(_maxStaleness, (int)staleness);
             double loss = g.LossSum / Math.Max(1, g.Tokens);
             RecordTrainLoss(step, loss);

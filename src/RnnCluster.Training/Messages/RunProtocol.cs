@@ -64,6 +64,10 @@ public sealed record GradientRefused(
     [property: Key(4)] string WorkerId,
     [property: Key(5)] string Reason) : IRunMessage;
 
+/// <summary>Parameter server → coordinator: the run cannot continue (e.g. an update made the parameters non-finite).</summary>
+[MessagePackObject]
+public sealed record RunAborted([property: Key(0)] string RunId, [property: Key(1)] string Reason) : IRunMessage;
+
 /// <summary>Anyone → parameter server: save a checkpoint of the current state now.</summary>
 [MessagePackObject]
 public sealed record RequestCheckpoint([property: Key(0)] string RunId) : IRunMessage;

@@ -67,7 +67,7 @@ public static class MessageManifests
     [
         // run protocol
         typeof(BeginRun), typeof(RunReady), typeof(RunRefused), typeof(StepApplied), typeof(QueryMissing),
-        typeof(MissingMicroBatches), typeof(GradientRefused), typeof(RequestCheckpoint), typeof(CheckpointSaved),
+        typeof(MissingMicroBatches), typeof(GradientRefused), typeof(RunAborted), typeof(RequestCheckpoint), typeof(CheckpointSaved),
         typeof(RecordValidation), typeof(FinishRun), typeof(RunFinished),
         // worker protocol
         typeof(RegisterWorker), typeof(WorkerWelcome), typeof(WorkerRefused), typeof(WorkerReady), typeof(AssignWork),
