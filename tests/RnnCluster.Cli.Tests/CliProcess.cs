@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace RnnCluster.Cli.Tests;
+
+/// <summary>The real `rnncluster` executable (built next to the tests) run as an OS process.</summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly StringBuilder _error = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _watches = new();
+
+    private CliProcess(string workingDirectory, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rnncluster.dll"));
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data, _output);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, _error);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public static CliProcess Start(string workingDirectory, params string[] args) => new(workingDirectory, args);
+
+    /// <summary>Runs to completion (or fails the test after the timeout).</summary>
+    public static async Task<CliResult> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
+    {
+        using var process = Start(workingDirectory, args);
+        return await process.WaitAsync(timeout);
+    }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public string Error { get { lock (_output) return _error.ToString(); } }
+
+    /// <summary>Completes when a line of standard output contains <paramref name="text"/>.</summary>
+    public Task<string> WaitForLine(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            foreach (var line in _output.ToString().Split('\n'))
+                if (line.Contains(text, StringComparison.Ordinal))
+                    seen.TrySetResult(line);
+            _watches.Add((line => line.Contains(text, StringComparison.Ordinal), seen));
+        }
+        return seen.Task.WaitAsync(timeout);
+    }
+
+    /// <summary>SIGKILL: no graceful shutdown, no final checkpoint.</summary>
+    public void KillHard() => _process.Kill(entireProcessTree: true);
+
+    public async Task<CliResult> WaitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            KillHard();
+            throw new TimeoutException($"rnncluster did not finish within {timeout}.\nstdout:\n{Output}\nstderr:\n{Error}");
+        }
+        _process.WaitForExit(); // drains the output readers
+        return new CliResult(_process.ExitCode, Output, Error);
+    }
+
+    private void OnLine(string? line, StringBuilder into)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+        {
+            into.AppendLine(line);
+            if (into == _output)
+                foreach (var (match, seen) in _watches)
+                    if (match(line))
+                        seen.TrySetResult(line);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            KillHard();
+        _process.Dispose();
+    }
+}
+
+internal sealed record CliResult(int ExitCode, string Output, string Error)
+{
+    public string LastLine => Output.TrimEnd().Split('\n')[^1].Trim();
+
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
+}
+
+/// <summary>A scratch directory per test, removed afterwards.</summary>
+internal sealed class ScratchDirectory : IDisposable
+{
+    public ScratchDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rnncluster-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
