@@ -1,4 +1,5 @@
 using RnnCluster.Training.Hosting;
+using RnnCluster.Training.Tests.Persistence;
 using Xunit.Abstractions;
 
 namespace RnnCluster.Training.Tests;
@@ -6,15 +7,17 @@ namespace RnnCluster.Training.Tests;
 public sealed class LocalSimulationTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(3, false)]
-    [InlineData(8, false)]
-    [InlineData(3, true)]
-    [InlineData(8, true)]
-    public async Task Actor_system_reproduces_the_reference_bytes(int workers, bool serialize)
+    [StoreData(StoreKind.Sqlite, 1, false)]
+    [StoreData(StoreKind.Sqlite, 3, false)]
+    [StoreData(StoreKind.Sqlite, 8, false)]
+    [StoreData(StoreKind.Sqlite, 3, true)]
+    [StoreData(StoreKind.Sqlite, 8, true)]
+    [StoreData(StoreKind.Postgres, 3, false)]
+    [StoreData(StoreKind.Postgres, 3, true)]
+    public async Task Actor_system_reproduces_the_reference_bytes(StoreKind kind, int workers, bool serialize)
     {
         var fixture = new RunFixture($"bytes-{workers}-{serialize}");
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(fixture.Steps, minWorkers: workers), workers, serialize));
         output.WriteLine(ended.Summary);
         Assert.True(ended.Success, ended.Summary);

@@ -6,7 +6,6 @@ using RnnCluster.Core.Training;
 using RnnCluster.Training.Actors;
 using RnnCluster.Training.Hosting;
 using RnnCluster.Training.Messages;
-using RnnCluster.Training.Persistence;
 
 namespace RnnCluster.Training.Tests;
 
@@ -54,34 +53,5 @@ internal sealed class RunFixture
         for (long s = 0; s < steps; s++)
             trainer.Step();
         return FloatBytes.From(trainer.State.Parameters);
-    }
-}
-
-/// <summary>A fresh SQLite file per test, deleted afterwards.</summary>
-internal sealed class TempStore : IDisposable
-{
-    public TempStore()
-    {
-        Directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "rnncluster-tests", Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(Directory);
-        Path = System.IO.Path.Combine(Directory, "store.db");
-        Options = StoreOptions.Sqlite(Path);
-    }
-
-    public string Directory { get; }
-    public string Path { get; }
-    public StoreOptions Options { get; }
-
-    public async Task<byte[]> FinalParameterBytes(string runId)
-    {
-        await using var store = await CheckpointStore.OpenAsync(Options);
-        var loaded = await store.LoadAsync(runId);
-        return FloatBytes.From(loaded.Checkpoint.Parameters);
-    }
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -35,29 +35,36 @@ public sealed class MessagePackMessageSerializer : SerializerWithStringManifest
 
     public override byte[] ToBinary(object obj) => MessagePackSerializer.Serialize(obj.GetType(), obj, Options);
 
-    public override object FromBinary(byte[] bytes, string manifest)
+    public override object FromBinary(byte[] bytes, string manifest) => Read(bytes, manifest);
+
+    private static object Read(byte[] bytes, string manifest)
     {
         if (!MessageManifests.ByManifest.TryGetValue(manifest, out var type))
             throw new SerializationException(
                 $"Unknown message manifest '{manifest}': the sender speaks another RnnCluster protocol version (this node speaks v{ProtocolVersion}).");
+        object message;
+        string? problem;
         try
         {
-            return MessagePackSerializer.Deserialize(type, bytes, Options)
-                   ?? throw new SerializationException($"Message '{manifest}' deserialized to null.");
+            problem = WireShape.CheckArity(bytes, type);
+            message = MessagePackSerializer.Deserialize(type, bytes, Options)
+                      ?? throw new SerializationException($"Message '{manifest}' deserialized to null.");
         }
-        catch (MessagePackSerializationException e)
+        catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException)
         {
             throw new SerializationException($"Malformed '{manifest}' message ({bytes.Length} bytes): {e.Message}", e);
         }
+        problem ??= WireShape.FirstMissing(message, manifest) is { } missing ? $"{missing} is missing" : null;
+        return problem is null
+            ? message
+            : throw new SerializationException($"Malformed '{manifest}' message ({bytes.Length} bytes): {problem}.");
     }
 
     /// <summary>Plain helpers for places outside Akka (tests, the bulk channel).</summary>
     public static byte[] Serialize(IRnnClusterMessage message) => MessagePackSerializer.Serialize(message.GetType(), message, Options);
 
-    public static object Deserialize(byte[] bytes, string manifest) =>
-        MessageManifests.ByManifest.TryGetValue(manifest, out var type)
-            ? MessagePackSerializer.Deserialize(type, bytes, Options)!
-            : throw new SerializationException($"Unknown message manifest '{manifest}'.");
+    /// <remarks>Fails like <see cref="FromBinary"/>: a <see cref="SerializationException"/>, never null.</remarks>
+    public static object Deserialize(byte[] bytes, string manifest) => Read(bytes, manifest);
 }
 
 /// <summary>The explicit, stable manifest of every message type (type name + protocol version).</summary>
