@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using RnnCluster.Training.Tests.Persistence;
 using RnnCluster.Core.Data;
 using RnnCluster.Training.Actors;
 using RnnCluster.Training.Hosting;
@@ -11,11 +13,13 @@ namespace RnnCluster.Training.Tests;
 /// <summary>Stop/resume, lost workers, poisoned gradients and a corrupt checkpoint row: the bytes never change.</summary>
 public sealed class ResumeAndFaultTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task Train_half_stop_resume_gives_the_straight_run_bytes()
+    [Theory]
+    [StoreData(StoreKind.Sqlite)]
+    [StoreData(StoreKind.Postgres)]
+    public async Task Train_half_stop_resume_gives_the_straight_run_bytes(StoreKind kind)
     {
-        var fixture = new RunFixture("resume-half", steps: 8);
-        using var store = new TempStore();
+        var fixture = new RunFixture($"resume-half-{kind}", steps: 8);
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (first, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(4, minWorkers: 2), workers: 2));
         Assert.True(first.Success, first.Summary);
         Assert.Equal(fixture.ReferenceBytes(4), await store.FinalParameterBytes(fixture.RunId));
@@ -30,9 +34,10 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task A_worker_crashing_mid_step_changes_nothing()
     {
+        const StoreKind kind = StoreKind.Sqlite;
         // M = 8 over 3 workers: worker 1 holds [2,5) = sub-trees [2,4) and [4,5); it sends [2,4) and dies.
         var fixture = new RunFixture("crash", steps: 6);
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var faults = new Dictionary<int, WorkerFaults> { [1] = new(CrashAtStep: 3) };
         var progress = new List<string>();
         var session = fixture.Session(store.Options, fixture.Request(6, minWorkers: 3), workers: 3, faults: faults) with
@@ -49,8 +54,9 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task A_NaN_gradient_is_refused_and_recomputed()
     {
+        const StoreKind kind = StoreKind.Sqlite;
         var fixture = new RunFixture("nan", steps: 5);
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var faults = new Dictionary<int, WorkerFaults> { [0] = new(CorruptAtStep: 2) };
         var (ended, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(5, minWorkers: 2), workers: 2, faults: faults));
         Assert.True(ended.Success, ended.Summary);
@@ -60,8 +66,9 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task A_diverging_run_fails_clearly_and_keeps_its_last_good_checkpoint()
     {
+        const StoreKind kind = StoreKind.Sqlite;
         var fixture = new RunFixture("diverge", steps: 40, lr: 3e37f); // |Δp| ≈ lr per Adam step: ∞ after about 11 steps
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (ended, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(40, checkpointEvery: 1, minWorkers: 2), workers: 2));
         output.WriteLine(ended.Summary);
         Assert.False(ended.Success);
@@ -72,21 +79,25 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
         Assert.True(Core.Kernels.FiniteCheck.All(last.Checkpoint.Parameters));
     }
 
-    [Fact]
-    public async Task Resuming_an_unknown_run_is_refused()
+    [Theory]
+    [StoreData(StoreKind.Sqlite)]
+    [StoreData(StoreKind.Postgres)]
+    public async Task Resuming_an_unknown_run_is_refused(StoreKind kind)
     {
         var fixture = new RunFixture("never-created");
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (ended, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(4, resume: true), workers: 1));
         Assert.False(ended.Success);
         Assert.Contains("there is no run 'never-created'", ended.Summary, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Resuming_with_a_changed_model_is_refused_and_names_the_difference()
+    [Theory]
+    [StoreData(StoreKind.Sqlite)]
+    [StoreData(StoreKind.Postgres)]
+    public async Task Resuming_with_a_changed_model_is_refused_and_names_the_difference(StoreKind kind)
     {
         var fixture = new RunFixture("shape", steps: 2);
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (first, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(2), workers: 1));
         Assert.True(first.Success, first.Summary);
         var before = await store.FinalParameterBytes(fixture.RunId);
@@ -102,11 +113,13 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
         Assert.Equal(before, await store.FinalParameterBytes(fixture.RunId)); // nothing lost or overwritten
     }
 
-    [Fact]
-    public async Task A_new_run_with_an_existing_id_is_refused_without_touching_it()
+    [Theory]
+    [StoreData(StoreKind.Sqlite)]
+    [StoreData(StoreKind.Postgres)]
+    public async Task A_new_run_with_an_existing_id_is_refused_without_touching_it(StoreKind kind)
     {
         var fixture = new RunFixture("taken", steps: 2);
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (first, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(2), workers: 1));
         Assert.True(first.Success, first.Summary);
         var before = await store.FinalParameterBytes(fixture.RunId);
@@ -116,23 +129,23 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
         Assert.Equal(before, await store.FinalParameterBytes(fixture.RunId));
     }
 
-    [Fact]
-    public async Task A_corrupt_newest_checkpoint_row_falls_back_to_the_previous_one()
+    [Theory]
+    [StoreData(StoreKind.Sqlite)]
+    [StoreData(StoreKind.Postgres)]
+    public async Task A_corrupt_newest_checkpoint_row_falls_back_to_the_previous_one(StoreKind kind)
     {
         var fixture = new RunFixture("corrupt", steps: 8);
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (first, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(6, checkpointEvery: 2), workers: 2));
         Assert.True(first.Success, first.Summary);
 
         // Flip bytes inside the parameters of the newest snapshot (step 6), as a disk fault would.
         SqliteConnection.ClearAllPools();
-        await using (var connection = new SqliteConnection($"Data Source={store.Path}"))
+        await using (var connection = await store.OpenConnectionAsync())
         {
-            await connection.OpenAsync();
-            var table = SnapshotTable(connection);
             await using var select = connection.CreateCommand();
-            select.CommandText = $"SELECT sequence_number, snapshot FROM {table} WHERE persistence_id = $id ORDER BY sequence_number DESC LIMIT 1";
-            select.Parameters.AddWithValue("$id", PersistenceIds.ForRun(fixture.RunId));
+            select.CommandText = "SELECT sequence_number, snapshot FROM snapshot WHERE persistence_id = @id ORDER BY sequence_number DESC LIMIT 1";
+            AddParameter(select, "@id", PersistenceIds.ForRun(fixture.RunId));
             long seq;
             byte[] payload;
             await using (var reader = await select.ExecuteReaderAsync())
@@ -144,10 +157,10 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
             for (int i = payload.Length / 2; i < payload.Length / 2 + 16; i++)
                 payload[i] ^= 0x5A;
             await using var update = connection.CreateCommand();
-            update.CommandText = $"UPDATE {table} SET snapshot = $p WHERE persistence_id = $id AND sequence_number = $seq";
-            update.Parameters.AddWithValue("$p", payload);
-            update.Parameters.AddWithValue("$id", PersistenceIds.ForRun(fixture.RunId));
-            update.Parameters.AddWithValue("$seq", seq);
+            update.CommandText = "UPDATE snapshot SET snapshot = @p WHERE persistence_id = @id AND sequence_number = @seq";
+            AddParameter(update, "@p", payload);
+            AddParameter(update, "@id", PersistenceIds.ForRun(fixture.RunId));
+            AddParameter(update, "@seq", seq);
             Assert.Equal(1, await update.ExecuteNonQueryAsync());
         }
         SqliteConnection.ClearAllPools();
@@ -168,8 +181,9 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Async_mode_converges_within_its_staleness_bound()
     {
+        const StoreKind kind = StoreKind.Sqlite;
         var fixture = new RunFixture("async", microBatches: 4, mode: TrainingMode.Async, staleness: 1, lr: 1e-2f, dataset: BuiltInDatasets.Reber, constantLr: true);
-        using var store = new TempStore();
+        await using var store = await StoreFixture.CreateAsync(kind);
         var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(60, checkpointEvery: 0, minWorkers: 3), workers: 3));
         output.WriteLine(ended.Summary);
         Assert.True(ended.Success, ended.Summary);
@@ -178,10 +192,11 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
         Assert.True(outcome.TrainLoss < 1.0, $"train loss {outcome.TrainLoss}");  // from ln(8) ≈ 2.08 at the start
     }
 
-    internal static string SnapshotTable(SqliteConnection connection)
+    private static void AddParameter(DbCommand command, string name, object value)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%snapshot%'";
-        return (string)command.ExecuteScalar()!;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 }

@@ -36,7 +36,8 @@ internal static class MessageSamples
         TrainTokens: 1_048_576,
         ValidationTokens: 65_537,
         TrainingMode.Async,
-        Staleness: 4);
+        Staleness: 4,
+        CorpusName: "/data/中文语料.txt");
 
     private static IEnumerable<IRnnClusterMessage> Build()
     {
@@ -48,6 +49,7 @@ internal static class MessageSamples
         yield return new BeginRun(RunId, definition, Resume: true, TargetSteps: long.MaxValue, new CheckpointPolicy(Every: 250, Keep: 7));
         yield return new RunReady(RunId, bigStep, Resumed: true, "resumed from the checkpoint at step 42, skipping: 检查点损坏 💥");
         yield return new RunRefused(RunId, "cannot resume run: the corpus differs (hash 9f86d081884c… vs e3b0c44298fc…)");
+        yield return new RunAborted(RunId, "training diverged: the update of step 12 made the parameters non-finite");
         yield return new StepApplied(RunId, 1_234_567, TrainLoss: 2.718281828459045, GradientNorm: 1.7976931348623157e308,
             LearningRate: -3.5e-4f, ReduceMs: 0.125, ApplyMs: 17.75, MaxStaleness: int.MaxValue);
         yield return new QueryMissing(RunId, -1);
