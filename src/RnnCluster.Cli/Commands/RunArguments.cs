@@ -11,38 +11,38 @@ namespace RnnCluster.Cli.Commands;
 /// <summary>The options that define a run (shared by `train` and `node`).</summary>
 internal sealed class RunArguments
 {
-    public Option<string?> Corpus { get; } = new("--corpus") { Description = "UTF-8 text file to train on" };
-    public Option<string?> Dataset { get; } = new("--dataset") { Description = "built-in dataset instead of a file: reber (default), tiny" };
-    public Option<string> Tokens { get; } = new("--tokens") { Description = "char or word", DefaultValueFactory = _ => "char" };
-    public Option<int> MaxVocab { get; } = new("--max-vocab") { Description = "word level: vocabulary cap (incl. the unknown token)", DefaultValueFactory = _ => WordTokenizer.DefaultMaxVocabularySize };
-    public Option<string> Cell { get; } = new("--cell") { Description = "lstm, gru or rnn", DefaultValueFactory = _ => "lstm" };
-    public Option<int> Embed { get; } = new("--embed") { Description = "embedding size", DefaultValueFactory = _ => 64 };
-    public Option<int> Hidden { get; } = new("--hidden") { Description = "hidden units per layer", DefaultValueFactory = _ => 256 };
-    public Option<int> Layers { get; } = new("--layers") { Description = "recurrent layers", DefaultValueFactory = _ => 2 };
-    public Option<float> Dropout { get; } = new("--dropout") { Description = "dropout after each recurrent layer", DefaultValueFactory = _ => 0f };
-    public Option<int> Seq { get; } = new("--seq") { Description = "window length T (truncated BPTT)", DefaultValueFactory = _ => 64 };
-    public Option<int> Batch { get; } = new("--batch") { Description = "global batch: sequences per step", DefaultValueFactory = _ => 32 };
-    public Option<int> MicroBatches { get; } = new("--micro-batches") { Description = "micro-batches per step (fixed for the run; at most this many workers are busy)", DefaultValueFactory = _ => 2 };
-    public Option<long?> Steps { get; } = new("--steps") { Description = "total length of the run in steps (a resumed run continues up to it)" };
-    public Option<double?> Epochs { get; } = new("--epochs") { Description = "total length in epochs instead of steps" };
-    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "adam, adamw, sgd or rmsprop", DefaultValueFactory = _ => "adam" };
-    public Option<float> Lr { get; } = new("--lr") { Description = "learning rate", DefaultValueFactory = _ => 2e-3f };
-    public Option<float> Momentum { get; } = new("--momentum") { Description = "sgd/rmsprop momentum", DefaultValueFactory = _ => 0.9f };
-    public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "weight decay (decoupled for adamw)", DefaultValueFactory = _ => 0f };
-    public Option<string> Schedule { get; } = new("--schedule") { Description = "constant, step or cosine", DefaultValueFactory = _ => "constant" };
-    public Option<int> Warmup { get; } = new("--warmup") { Description = "cosine: warm-up steps", DefaultValueFactory = _ => 0 };
-    public Option<int> DecaySteps { get; } = new("--decay-steps") { Description = "step: period; cosine: length of the decay", DefaultValueFactory = _ => 0 };
-    public Option<float> DecayFactor { get; } = new("--decay-factor") { Description = "step: factor per period", DefaultValueFactory = _ => 0.5f };
-    public Option<float> Clip { get; } = new("--clip") { Description = "global gradient-norm clip (0 = off)", DefaultValueFactory = _ => 5f };
-    public Option<ulong> Seed { get; } = new("--seed") { Description = "run seed (initialisation, data order, dropout)", DefaultValueFactory = _ => 1UL };
-    public Option<string> Mode { get; } = new("--mode") { Description = "sync (deterministic) or async (stale-synchronous)", DefaultValueFactory = _ => "sync" };
-    public Option<int> Staleness { get; } = new("--staleness") { Description = "async: accept gradients at most this many versions old", DefaultValueFactory = _ => 1 };
-    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "checkpoint every K steps (0 = only at the end)", DefaultValueFactory = _ => 100 };
-    public Option<int> KeepCheckpoints { get; } = new("--keep-checkpoints") { Description = "checkpoints kept per run", DefaultValueFactory = _ => 3 };
-    public Option<int> ValidateEvery { get; } = new("--validate-every") { Description = "validation loss every V steps (0 = at the end only)", DefaultValueFactory = _ => 0 };
-    public Option<string?> RunId { get; } = new("--run-id") { Description = "name of a new run (default: run-<date>-<time>)" };
-    public Option<string?> Resume { get; } = new("--resume") { Description = "continue run ID from its latest checkpoint" };
-    public Option<double> StepTimeout { get; } = new("--step-timeout") { Description = "seconds before a step's missing micro-batches are handed out again", DefaultValueFactory = _ => 60 };
+    public Option<string?> Corpus { get; } = ConfiguredDefaults.MakeOptional<string>("--corpus", "UTF-8 text file to train on");
+    public Option<string?> Dataset { get; } = ConfiguredDefaults.MakeOptional<string>("--dataset", "built-in dataset instead of a file: reber (default), tiny");
+    public Option<string> Tokens { get; } = ConfiguredDefaults.Make<string>("--tokens", "char or word", "char");
+    public Option<int> MaxVocab { get; } = ConfiguredDefaults.Make<int>("--max-vocab", "word level: vocabulary cap (incl. the unknown token)", WordTokenizer.DefaultMaxVocabularySize);
+    public Option<string> Cell { get; } = ConfiguredDefaults.Make<string>("--cell", "lstm, gru or rnn", "lstm");
+    public Option<int> Embed { get; } = ConfiguredDefaults.Make<int>("--embed", "embedding size", 64);
+    public Option<int> Hidden { get; } = ConfiguredDefaults.Make<int>("--hidden", "hidden units per layer", 256);
+    public Option<int> Layers { get; } = ConfiguredDefaults.Make<int>("--layers", "recurrent layers", 2);
+    public Option<float> Dropout { get; } = ConfiguredDefaults.Make<float>("--dropout", "dropout after each recurrent layer", 0f);
+    public Option<int> Seq { get; } = ConfiguredDefaults.Make<int>("--seq", "window length T (truncated BPTT)", 64);
+    public Option<int> Batch { get; } = ConfiguredDefaults.Make<int>("--batch", "global batch: sequences per step", 32);
+    public Option<int> MicroBatches { get; } = ConfiguredDefaults.Make<int>("--micro-batches", "micro-batches per step (fixed for the run; at most this many workers are busy)", 2);
+    public Option<long?> Steps { get; } = ConfiguredDefaults.MakeNullable<long>("--steps", "total length of the run in steps (a resumed run continues up to it)");
+    public Option<double?> Epochs { get; } = ConfiguredDefaults.MakeNullable<double>("--epochs", "total length in epochs instead of steps");
+    public Option<string> Optimizer { get; } = ConfiguredDefaults.Make<string>("--optimizer", "adam, adamw, sgd or rmsprop", "adam");
+    public Option<float> Lr { get; } = ConfiguredDefaults.Make<float>("--lr", "learning rate", 2e-3f);
+    public Option<float> Momentum { get; } = ConfiguredDefaults.Make<float>("--momentum", "sgd/rmsprop momentum", 0.9f);
+    public Option<float> WeightDecay { get; } = ConfiguredDefaults.Make<float>("--weight-decay", "weight decay (decoupled for adamw)", 0f);
+    public Option<string> Schedule { get; } = ConfiguredDefaults.Make<string>("--schedule", "constant, step or cosine", "constant");
+    public Option<int> Warmup { get; } = ConfiguredDefaults.Make<int>("--warmup", "cosine: warm-up steps", 0);
+    public Option<int> DecaySteps { get; } = ConfiguredDefaults.Make<int>("--decay-steps", "step: period; cosine: length of the decay", 0);
+    public Option<float> DecayFactor { get; } = ConfiguredDefaults.Make<float>("--decay-factor", "step: factor per period", 0.5f);
+    public Option<float> Clip { get; } = ConfiguredDefaults.Make<float>("--clip", "global gradient-norm clip (0 = off)", 5f);
+    public Option<ulong> Seed { get; } = ConfiguredDefaults.Make<ulong>("--seed", "run seed (initialisation, data order, dropout)", 1UL);
+    public Option<string> Mode { get; } = ConfiguredDefaults.Make<string>("--mode", "sync (deterministic) or async (stale-synchronous)", "sync");
+    public Option<int> Staleness { get; } = ConfiguredDefaults.Make<int>("--staleness", "async: accept gradients at most this many versions old", 1);
+    public Option<int> CheckpointEvery { get; } = ConfiguredDefaults.Make<int>("--checkpoint-every", "checkpoint every K steps (0 = only at the end)", 100);
+    public Option<int> KeepCheckpoints { get; } = ConfiguredDefaults.Make<int>("--keep-checkpoints", "checkpoints kept per run", 3);
+    public Option<int> ValidateEvery { get; } = ConfiguredDefaults.Make<int>("--validate-every", "validation loss every V steps (0 = at the end only)", 0);
+    public Option<string?> RunId { get; } = ConfiguredDefaults.MakeOptional<string>("--run-id", "name of a new run (default: run-<date>-<time>)");
+    public Option<string?> Resume { get; } = ConfiguredDefaults.MakeOptional<string>("--resume", "continue run ID from its latest checkpoint");
+    public Option<double> StepTimeout { get; } = ConfiguredDefaults.Make<double>("--step-timeout", "seconds before a step's missing micro-batches are handed out again", 60);
 
     public IEnumerable<Option> All =>
     [
@@ -51,10 +51,11 @@ internal sealed class RunArguments
         CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout,
     ];
 
-    public void AddTo(Command command)
+    public void AddTo(Command command, bool withSeed = true)
     {
         foreach (var option in All)
-            command.Options.Add(option);
+            if (withSeed || option != Seed)
+                command.Options.Add(option);
     }
 
     public static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };

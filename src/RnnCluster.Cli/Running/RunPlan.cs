@@ -21,12 +21,14 @@ internal sealed record RunPlan(RunRequest Request, Vocabulary Vocabulary, string
 /// </summary>
 internal static class RunPlanner
 {
-    public static async Task<RunPlan> PlanAsync(ParseResult p, RunArguments a, StoreOptions store)
+    public static async Task<RunPlan> PlanAsync(ParseResult p, RunArguments a, StoreOptions? store, ulong? runSeed = null)
     {
         string? resume = p.GetValue(a.Resume);
         RunDefinition? stored = null;
         if (resume is not null)
         {
+            if (store is null)
+                throw new UsageException("--resume needs the run's store: give --db FILE or --connection STRING.");
             await using var reader = await CheckpointStore.OpenAsync(store);
             var record = await reader.ReadRunAsync(resume)
                 ?? throw new UsageException($"There is no run '{resume}' to resume in {store.Describe()}. Runs there: {Describe(await reader.ListRunsAsync())}.");
@@ -81,7 +83,7 @@ internal static class RunPlanner
             Pick(p, a.DecaySteps, storedSettings?.Schedule.DecaySteps),
             Pick(p, a.DecayFactor, storedSettings?.Schedule.DecayFactor));
         var settings = new TrainingSettings(
-            Pick(p, a.Seed, storedSettings?.Seed),
+            runSeed ?? Pick(p, a.Seed, storedSettings?.Seed),
             Pick(p, a.Seq, storedSettings?.SeqLen),
             Pick(p, a.Batch, storedSettings?.Batch),
             Pick(p, a.MicroBatches, storedSettings?.MicroBatches),

@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Event;
 using RnnCluster.Training.Messages;
 using RnnCluster.Training.Serialization;
+using RnnCluster.Training.Transport;
 
 namespace RnnCluster.Training.Actors;
 
@@ -26,6 +27,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly RunRequest _request;
     private readonly IActorRef _parameterServer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Wire _wire = Wire.For(Context.System);
     private readonly Dictionary<IActorRef, WorkerSlot> _workers = new();
     private readonly HashSet<IActorRef> _nodes = new();
     private readonly int _microBatches;
@@ -161,7 +163,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Context.Watch(Sender);
             _log.Info("Worker {0} joined from {1}.", register.WorkerId, Sender.Path.Address);
         }
-        Sender.Tell(new WorkerWelcome(_request.RunId, _request.Definition, _trainBytes, _validationBytes));
+        _wire.Send(Sender, new WorkerWelcome(_request.RunId, _request.Definition, _trainBytes, _validationBytes), Self);
     }
 
     private void OnRegisterNode(RegisterNode register)

@@ -46,8 +46,8 @@ public sealed class WorkerSupervisor : ReceiveActor
 {
     public WorkerSupervisor(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer)
     {
-        foreach (var (id, faults) in workers)
-            Context.ActorOf(WorkerActor.Props(id, coordinator, parameterServer, faults), "worker-" + id);
+        for (int i = 0; i < workers.Count; i++)
+            Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults), $"worker-{i}");
         Receive<Terminated>(_ => { });
     }
 

@@ -8,6 +8,7 @@ using RnnCluster.Core.Training;
 using RnnCluster.Training.Messages;
 using RnnCluster.Training.Serialization;
 using RnnCluster.Training.Persistence;
+using RnnCluster.Training.Transport;
 
 namespace RnnCluster.Training.Actors;
 
@@ -28,6 +29,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     private readonly string _runId;
     private readonly ParameterServerOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Wire _wire = Wire.For(Context.System);
 
     private RunCreated? _created;
     private readonly List<(long Step, long SequenceNr)> _recorded = new();
@@ -402,7 +404,7 @@ public sealed class RunStateActor : ReceivePersistentActor
             catch (NonFiniteGradientException e)
             {
                 _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, e.Message));
-                Sender.Tell(new AsyncVerdict(_runId, g.Step, false, state.Step, CurrentParameterBytes()));
+                _wire.Send(Sender, new AsyncVerdict(_runId, g.Step, false, state.Step, CurrentParameterBytes()), Self);
                 return;
             }
             if (!AfterUpdateStillFinite(step))
@@ -420,7 +422,7 @@ public sealed class RunStateActor : ReceivePersistentActor
             _log.Debug("Run '{0}': rejected async gradient {1} from {2}: staleness {3} > {4}.", _runId, g.Step, g.WorkerId, staleness, _definition.Staleness);
             _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, $"stale: computed at version {g.ParameterVersion}, the server is at {state.Step} (bound {_definition.Staleness})"));
         }
-        Sender.Tell(new AsyncVerdict(_runId, g.Step, accepted, state.Step, CurrentParameterBytes()));
+        _wire.Send(Sender, new AsyncVerdict(_runId, g.Step, accepted, state.Step, CurrentParameterBytes()), Self);
     }
 
     private void RecordTrainLoss(long step, double loss)
@@ -451,7 +453,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     {
         long current = _state!.Step;
         if (_definition!.Mode == TrainingMode.Async || request.Version <= current)
-            Sender.Tell(new ParametersAvailable(_runId, current, CurrentParameterBytes()));
+            _wire.Send(Sender, new ParametersAvailable(_runId, current, CurrentParameterBytes()), Self);
         else
             _waiting[Sender] = request.Version;
     }
@@ -463,7 +465,7 @@ public sealed class RunStateActor : ReceivePersistentActor
         {
             if (version > current)
                 continue;
-            worker.Tell(new ParametersAvailable(_runId, current, CurrentParameterBytes()));
+            _wire.Send(worker, new ParametersAvailable(_runId, current, CurrentParameterBytes()), Self);
             _waiting.Remove(worker);
         }
     }

@@ -5,6 +5,7 @@ using RnnCluster.Core.Model;
 using RnnCluster.Core.Training;
 using RnnCluster.Training.Messages;
 using RnnCluster.Training.Serialization;
+using RnnCluster.Training.Transport;
 
 namespace RnnCluster.Training.Actors;
 
@@ -32,6 +33,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly WorkerFaults _faults;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ComputeThread _thread;
+    private readonly Wire _wire = Wire.For(Context.System);
+    private IActorRef? _parameterServerDirect; // the run's state actor itself, learnt from its replies
 
     private WorkerWelcome? _run;
     private ShareComputer? _share;          // touched on the compute thread only
@@ -55,6 +58,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
         Receive<RegisterTick>(_ => _coordinator.Tell(new RegisterWorker(_workerId, MessagePackMessageSerializer.ProtocolVersion)));
         Receive<WorkerWelcome>(OnWelcome);
+        Receive<RetryParameters>(_ =>
+        {
+            _requestedVersion = -1;
+            TryStart();
+        });
         Receive<WorkerRefused>(m => _log.Error("Worker {0} refused by the coordinator: {1}", _workerId, m.Reason));
         Receive<EngineReady>(m => OnEngineReady(m));
         Receive<AssignWork>(m => ForThisRun(m, OnAssignment));
@@ -154,6 +162,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnParameters(ParametersAvailable parameters)
     {
+        _parameterServerDirect = Sender;
         if (_parameters is null || parameters.Version >= _parameters.Version)
             _parameters = parameters;
         TryStart();
@@ -172,8 +181,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 _requestedVersion = Math.Max(needed, 0);
                 _parameterServer.Tell(new RequestParameters(_run.RunId, needed, _workerId));
             }
+            // A reply can be lost with a connection or a failed-over server: ask again if nothing comes.
+            if (!Timers.IsTimerActive("await-parameters"))
+                Timers.StartSingleTimer("await-parameters", RetryParameters.Instance, TimeSpan.FromSeconds(5));
             return;
         }
+        Timers.Cancel("await-parameters");
         if (needed >= 0 && _parameters.Version > needed)
         {
             _log.Debug("Worker {0} drops the stale assignment of step {1} (parameters are at {2}).", _workerId, needed, _parameters.Version);
@@ -189,7 +202,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _busy = true;
         double waitMs = _idle.Elapsed.TotalMilliseconds;
         var self = Self;
-        var ps = _parameterServer;
+        var ps = _parameterServerDirect ?? _parameterServer;
+        var wire = _wire;
         string runId = _run!.RunId, workerId = _workerId;
         int m = _run.Definition.Settings.MicroBatches;
         bool async = _run.Mode == TrainingMode.Async;
@@ -217,7 +231,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                         BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), float.NaN);
                         corrupt = false;
                     }
-                    ps.Tell(new GradientComputed(runId, async ? work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, workerId, version), self);
+                    wire.Send(ps, new GradientComputed(runId, async ? work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, workerId, version), self);
                     if (crash)
                         stop = true; // the rest of the share dies with the worker
                 }, () => stop);
@@ -249,6 +263,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnVerdict(AsyncVerdict verdict)
     {
+        _parameterServerDirect = Sender;
         if (_parameters is null || verdict.CurrentVersion >= _parameters.Version)
             _parameters = new ParametersAvailable(verdict.RunId, verdict.CurrentVersion, verdict.Parameters);
         TryStart();
@@ -285,6 +300,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     }
 
     private sealed record EngineReady(string RunId) : INoSerializationVerificationNeeded;
+
+    private sealed record RetryParameters : INoSerializationVerificationNeeded
+    {
+        public static readonly RetryParameters Instance = new();
+    }
 
     private sealed record ShareDone(long Step, double ComputeMs, double WaitMs) : INoSerializationVerificationNeeded;
 

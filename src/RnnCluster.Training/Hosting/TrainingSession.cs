@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RnnCluster.Training.Actors;
 using RnnCluster.Training.Messages;
+using RnnCluster.Training.Transport;
 
 namespace RnnCluster.Training.Hosting;
 
@@ -18,7 +19,9 @@ public sealed record SessionOptions(
     RunRequest? Request,
     IReadOnlyList<(string Id, WorkerFaults Faults)> Workers,
     Action<RunProgress>? OnProgress = null,
-    LogLevel MinimumLogLevel = LogLevel.Warning);
+    LogLevel MinimumLogLevel = LogLevel.Warning,
+    bool BulkChannel = false,
+    Action<string>? OnListening = null);
 
 /// <summary>
 /// Runs one process's part of a training run on a generic host (Akka.Hosting) until the run ends:
@@ -33,6 +36,10 @@ public static class TrainingSession
         if (hostsPs && options.Store is null)
             throw new ArgumentException("A node with the parameter-server role needs a checkpoint store (--db or --connection).");
 
+        // Big messages between processes travel on a channel of their own (see Wire); its port is
+        // advertised as a cluster role, so it must be known before the node joins.
+        using var bulk = options.BulkChannel ? new BulkChannel(options.Membership.Host) : null;
+        var membership = options.Membership with { Roles = bulk is null ? roles : [.. roles, bulk.Role] };
         var ended = new TaskCompletionSource<RunEnded>(TaskCreationOptions.RunContinuationsAsynchronously);
         var outcome = new TaskCompletionSource<RunOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = Host.CreateApplicationBuilder();
@@ -42,7 +49,7 @@ public static class TrainingSession
         builder.Services.AddAkka(RnnClusterHosting.SystemName, akka =>
         {
             akka.WithRnnClusterSerialization(options.Membership.SerializeAllMessages)
-                .WithRnnClusterMembership(options.Membership with { Roles = roles });
+                .WithRnnClusterMembership(membership);
             if (options.Store is not null)
                 akka.WithRnnClusterStore(options.Store);
             akka.WithParameterServer(hostsPs)
@@ -56,6 +63,12 @@ public static class TrainingSession
         await host.StartAsync(stop);
         var system = host.Services.GetRequiredService<ActorSystem>();
         var registry = host.Services.GetRequiredService<ActorRegistry>();
+        if (bulk is not null)
+        {
+            Wire.For(system).UseBulkChannel(bulk);
+            bulk.Attach(system);
+        }
+        options.OnListening?.Invoke(Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
         using var graceful = stop.Register(() =>
         {
             if (options.Request is not null)

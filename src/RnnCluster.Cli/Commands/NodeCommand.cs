@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using RnnCluster.Cli.Display;
+using RnnCluster.Cli.Running;
+using RnnCluster.Training.Actors;
+using RnnCluster.Training.Hosting;
+
+namespace RnnCluster.Cli.Commands;
+
+/// <summary>
+/// `node`: one member of a cluster run — the same binary on every host, with any subset of the
+/// roles coordinator, ps and worker. The coordinator node holds the run options and the corpus;
+/// workers receive everything over the wire.
+/// </summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var run = new RunArguments();
+        var store = new StoreArguments();
+        var roles = ConfiguredDefaults.Make<string>("--roles", "comma-separated subset of coordinator,ps,worker", "coordinator,ps,worker");
+        var host = ConfiguredDefaults.Make<string>("--host", "address to bind (default 127.0.0.1: only this machine can connect)", "127.0.0.1");
+        var port = ConfiguredDefaults.Make<int>("--port", "Akka.Remote port (0 = any free port)", 4053);
+        var publicHost = ConfiguredDefaults.MakeOptional<string>("--public-host", "name other nodes use to reach this one (behind NAT or in containers)");
+        var seeds = ConfiguredDefaults.MakeList("--seed", "seed node akka.tcp://rnncluster@HOST:PORT (repeatable); a plain number is the run seed, as in train");
+        var seedNodes = ConfiguredDefaults.MakeList("--seed-node", "seed node address (same as --seed with an address)");
+        var runSeed = ConfiguredDefaults.MakeNullable<ulong>("--run-seed", "run seed (same as --seed with a number)");
+        var minWorkers = ConfiguredDefaults.Make<int>("--min-workers", "coordinator: start once this many workers are ready", 1);
+        var threads = ConfiguredDefaults.Make<int>("--threads", "worker role: worker actors in this process, each with its own compute thread", 1);
+        var config = new Option<string?>("--config") { Description = "JSON file with these settings (keys = option names); RNNCLUSTER_* environment variables override it" };
+        var plain = new Option<bool>("--plain") { Description = "plain log lines instead of the live display" };
+        var verbose = ConfiguredDefaults.Make<bool>("--verbose", "Akka's informational log lines", false);
+        var samples = ConfiguredDefaults.Make<int>("--samples", "coordinator: text samples generated at the end", 1);
+
+        var command = new Command("node", "Run one member of a cluster (any subset of the roles coordinator, ps, worker)");
+        run.AddTo(command, withSeed: false);
+        store.AddTo(command);
+        foreach (var option in new Option[] { roles, host, port, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples })
+            command.Options.Add(option);
+
+        command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
+        {
+            var roleList = ParseRoles(p.GetValue(roles)!);
+            var (seedAddresses, seedNumber) = SplitSeeds(p.GetValue(seeds) ?? []);
+            seedAddresses.AddRange(p.GetValue(seedNodes) ?? []);
+            ulong? seed = p.GetValue(runSeed) ?? seedNumber;
+            int workerCount = roleList.Contains(Roles.Worker) ? p.GetValue(threads) : 0;
+            if (roleList.Contains(Roles.Worker) && workerCount < 1)
+                throw new UsageException("--threads must be at least 1 on a worker node.");
+            bool needsStore = roleList.Contains(Roles.ParameterServer) || p.GetValue(run.Resume) is not null;
+            bool storeGiven = RunArguments.Given(p, store.Db) || RunArguments.Given(p, store.Connection)
+                              || Environment.GetEnvironmentVariable("RNNCLUSTER_DB") is not null || Environment.GetEnvironmentVariable("RNNCLUSTER_CONNECTION") is not null
+                              || ConfiguredDefaults.Lookup("db") is not null || ConfiguredDefaults.Lookup("connection") is not null;
+            var storeOptions = needsStore || storeGiven ? ReadStore(p, store) : null;
+
+            RunPlan? plan = null;
+            if (roleList.Contains(Roles.Coordinator))
+            {
+                plan = await RunPlanner.PlanAsync(p, run, storeOptions, seed);
+                plan = plan with { Request = plan.Request with { MinWorkers = Math.Max(1, p.GetValue(minWorkers)) } };
+                RunReport.PrintHeader(plan, storeOptions ?? Training.Hosting.StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
+                    $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
+            }
+            var membership = new MembershipOptions(
+                Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
+                Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING");
+            var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
+            string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
+            var session = new SessionOptions(nodeId, membership, storeOptions, plan?.Request,
+                Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", Training.Actors.WorkerFaults.None)).ToList(),
+                reporter is null ? null : reporter.OnProgress,
+                BulkChannel: true,
+                OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"));
+
+            if (plan is null)
+            {
+                var (ended, _) = await TrainingSession.RunAsync(session, cancel);
+                Console.WriteLine($"run {ended.RunId} ended: {ended.Summary.Split('\n')[0]}");
+                return ended.Success ? ExitCodes.Success : ExitCodes.RunFailed;
+            }
+            var (runEnded, outcome) = await reporter!.ShowWhile(() => TrainingSession.RunAsync(session, cancel));
+            if (storeOptions is null || !roleList.Contains(Roles.ParameterServer))
+            {
+                Console.WriteLine(runEnded.Summary.Split('\n')[0]);
+                Console.WriteLine(outcome?.SummaryLine ?? runEnded.Summary.Split('\n')[^1]);
+                return runEnded.Success ? ExitCodes.Success : ExitCodes.RunFailed;
+            }
+            return await RunReport.FinishAsync(runEnded, outcome, storeOptions, plan.Request.RunId, p.GetValue(samples));
+        }));
+        return command;
+    }
+
+    private static Training.Hosting.StoreOptions ReadStore(ParseResult p, StoreArguments store)
+    {
+        if (p.GetValue(store.Connection) is null && ConfiguredDefaults.Lookup("connection") is { } connection)
+            return Training.Hosting.StoreOptions.Postgres(connection);
+        if (p.GetValue(store.Db) is null && ConfiguredDefaults.Lookup("db") is { } db)
+            return Training.Hosting.StoreOptions.Sqlite(db);
+        return store.Read(p);
+    }
+
+    internal static List<string> ParseRoles(string text)
+    {
+        var roles = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant()).Distinct().ToList();
+        if (roles.Count == 0)
+            throw new UsageException("--roles needs at least one of coordinator, ps, worker.");
+        foreach (var role in roles.Where(r => !Roles.All.Contains(r)))
+            throw new UsageException($"Unknown role '{role}'; roles are coordinator, ps and worker.");
+        return roles;
+    }
+
+    /// <summary>`--seed` is both the seed-node address (node) and the run seed (train): tell them apart by form.</summary>
+    internal static (List<string> Addresses, ulong? RunSeed) SplitSeeds(IEnumerable<string> values)
+    {
+        var addresses = new List<string>();
+        ulong? runSeed = null;
+        foreach (var value in values)
+        {
+            if (value.Contains("://", StringComparison.Ordinal))
+            {
+                if (!value.StartsWith("akka.tcp://rnncluster@", StringComparison.Ordinal))
+                    throw new UsageException($"Seed node '{value}' must look like akka.tcp://rnncluster@HOST:PORT.");
+                addresses.Add(value);
+            }
+            else if (ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong number))
+                runSeed = number;
+            else
+                throw new UsageException($"--seed '{value}' is neither a seed node (akka.tcp://rnncluster@HOST:PORT) nor a run seed (a number).");
+        }
+        return (addresses, runSeed);
+    }
+}

@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+
+namespace RnnCluster.Training.Transport;
+
+/// <summary>
+/// A node's dedicated TCP channel for big messages (parameters, gradients, corpora). Akka.Remote
+/// shares one connection per peer with the heartbeats and drops anything above its frame size;
+/// here each peer gets a second connection that carries only bulk frames, written by its own
+/// thread through a bounded queue (back-pressure instead of unbounded buffering), so a 40 MB
+/// transfer neither hits the frame limit nor delays a heartbeat. Receivers deliver each frame
+/// to the named local actor with the named sender, exactly as remoting would.
+/// </summary>
+public sealed class BulkChannel : IDisposable
+{
+    private const int QueueFrames = 16;
+    private const int SocketBuffer = 4 * 1024 * 1024;
+
+    private readonly TcpListener _listener;
+    private readonly ConcurrentDictionary<string, Outgoing> _outgoing = new();
+    private readonly CancellationTokenSource _stop = new();
+    private ExtendedActorSystem? _system;
+    private ILoggingAdapter? _log;
+
+    public BulkChannel(string host)
+    {
+        _listener = new TcpListener(ResolveBindAddress(host), 0);
+        _listener.Server.ReceiveBufferSize = SocketBuffer;
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The cluster role that advertises this node's bulk port to the others.</summary>
+    public string Role => BulkRoles.For(Port);
+
+    public long BytesSent => _outgoing.Values.Sum(o => o.BytesSent);
+
+    /// <summary>Starts accepting once the actor system exists (deliveries need it).</summary>
+    public void Attach(ActorSystem system)
+    {
+        _system = (ExtendedActorSystem)system;
+        _log = Logging.GetLogger(system, typeof(BulkChannel));
+        new Thread(AcceptLoop) { IsBackground = true, Name = "bulk-accept" }.Start();
+    }
+
+    /// <summary>Queues a serialized message for <paramref name="recipient"/> on node host:port; blocks when the peer's queue is full.</summary>
+    public void Send(string host, int port, BulkHeader header, byte[] payload)
+    {
+        string key = $"{host}:{port}";
+        var outgoing = _outgoing.GetOrAdd(key, _ => new Outgoing(host, port, this));
+        outgoing.Enqueue(BulkFrame.EncodePrefix(header, payload.Length), payload);
+    }
+
+    private void AcceptLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = _listener.AcceptSocket();
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                _log?.Warning("Bulk channel: accept failed: {0}", e.Message);
+                continue;
+            }
+            socket.NoDelay = true;
+            socket.ReceiveBufferSize = SocketBuffer;
+            new Thread(() => ReadLoop(socket)) { IsBackground = true, Name = "bulk-read" }.Start();
+        }
+    }
+
+    private void ReadLoop(Socket socket)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: true);
+        var remote = socket.RemoteEndPoint;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var frame = BulkFrame.Read(stream);
+                if (frame is null)
+                    return;
+                Deliver(frame.Value.Header, frame.Value.Payload);
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or SocketException or MessagePack.MessagePackSerializationException)
+        {
+            if (!_stop.IsCancellationRequested)
+                _log?.Warning("Bulk channel: connection from {0} closed: {1}", remote, e.Message);
+        }
+    }
+
+    private void Deliver(BulkHeader header, byte[] payload)
+    {
+        var system = _system!;
+        object message;
+        try
+        {
+            message = system.Serialization.Deserialize(payload, header.SerializerId, header.Manifest);
+        }
+        catch (Exception e)
+        {
+            _log?.Warning("Bulk channel: dropped a '{0}' message for {1}: {2}", header.Manifest, header.Recipient, e.Message);
+            return;
+        }
+        var recipient = system.Provider.ResolveActorRef(header.Recipient);
+        var sender = header.Sender.Length == 0 ? ActorRefs.NoSender : system.Provider.ResolveActorRef(header.Sender);
+        recipient.Tell(message, sender);
+    }
+
+    private void Dropped(string peer, int frames, Exception cause) =>
+        _log?.Warning("Bulk channel: lost the connection to {0} ({1}); {2} queued message(s) dropped — the protocol re-requests what is missing.", peer, cause.Message, frames);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        foreach (var outgoing in _outgoing.Values)
+            outgoing.Dispose();
+    }
+
+    private static IPAddress ResolveBindAddress(string host) =>
+        host is "0.0.0.0" or "*" ? IPAddress.Any
+        : IPAddress.TryParse(host, out var ip) ? ip
+        : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
+
+    /// <summary>One peer: a connection opened on first use and a writer thread draining a bounded queue.</summary>
+    private sealed class Outgoing : IDisposable
+    {
+        private readonly BlockingCollection<(byte[] Prefix, byte[] Payload)> _queue = new(QueueFrames);
+        private readonly string _host;
+        private readonly int _port;
+        private readonly BulkChannel _owner;
+        private long _bytesSent;
+
+        public Outgoing(string host, int port, BulkChannel owner)
+        {
+            _host = host;
+            _port = port;
+            _owner = owner;
+            new Thread(WriteLoop) { IsBackground = true, Name = $"bulk-write-{host}:{port}" }.Start();
+        }
+
+        public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+        public void Enqueue(byte[] prefix, byte[] payload) => _queue.Add((prefix, payload));
+
+        private void WriteLoop()
+        {
+            NetworkStream? stream = null;
+            try
+            {
+                foreach (var (prefix, payload) in _queue.GetConsumingEnumerable())
+                {
+                    try
+                    {
+                        stream ??= Connect();
+                        stream.Write(prefix);
+                        stream.Write(payload);
+                        Interlocked.Add(ref _bytesSent, prefix.Length + payload.Length);
+                    }
+                    catch (Exception e) when (e is IOException or SocketException)
+                    {
+                        stream?.Dispose();
+                        stream = null;
+                        int dropped = 1;
+                        while (_queue.TryTake(out _))
+                            dropped++;
+                        _owner.Dropped($"{_host}:{_port}", dropped, e);
+                    }
+                }
+            }
+            finally
+            {
+                stream?.Dispose();
+            }
+        }
+
+        private NetworkStream Connect()
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendBufferSize = SocketBuffer };
+            socket.Connect(_host, _port);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+
+        public void Dispose() => _queue.CompleteAdding();
+    }
+}
+
+/// <summary>How nodes advertise their bulk port: as a cluster role "bulk-PORT" (roles travel in gossip).</summary>
+public static class BulkRoles
+{
+    public const string Prefix = "bulk-";
+
+    public static string For(int port) => Prefix + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static int? PortOf(IEnumerable<string> roles)
+    {
+        foreach (var role in roles)
+            if (role.StartsWith(Prefix, StringComparison.Ordinal) && int.TryParse(role.AsSpan(Prefix.Length), out int port))
+                return port;
+        return null;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Buffers.Binary;
+using MessagePack;
+
+namespace RnnCluster.Training.Transport;
+
+/// <summary>
+/// One message on the bulk channel:
+/// <code>
+///   u32 magic "RNB1" | u32 header length H | H bytes MessagePack header | u32 payload length P | P bytes payload
+/// </code>
+/// The header names the recipient and sender by full actor path and the payload's serializer and
+/// manifest; the payload is the message exactly as Akka.Remote would have carried it.
+/// </summary>
+[MessagePackObject]
+public sealed record BulkHeader(
+    [property: Key(0)] string Recipient,
+    [property: Key(1)] string Sender,
+    [property: Key(2)] int SerializerId,
+    [property: Key(3)] string Manifest);
+
+public static class BulkFrame
+{
+    public const uint Magic = 0x31424E52; // "RNB1" little-endian
+    public const int MaxHeaderBytes = 64 * 1024;
+    public const int MaxPayloadBytes = int.MaxValue - 64;
+
+    public static byte[] EncodePrefix(BulkHeader header, int payloadLength)
+    {
+        var headerBytes = MessagePackSerializer.Serialize(header);
+        var prefix = new byte[12 + headerBytes.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(prefix, Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(prefix.AsSpan(4), headerBytes.Length);
+        headerBytes.CopyTo(prefix, 8);
+        BinaryPrimitives.WriteInt32LittleEndian(prefix.AsSpan(8 + headerBytes.Length), payloadLength);
+        return prefix;
+    }
+
+    /// <summary>Reads one frame; null at a clean end of stream. Throws <see cref="InvalidDataException"/> on garbage.</summary>
+    public static (BulkHeader Header, byte[] Payload)? Read(Stream stream)
+    {
+        Span<byte> word = stackalloc byte[4];
+        if (!ReadExactly(stream, word, allowEnd: true))
+            return null;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(word) != Magic)
+            throw new InvalidDataException("Not an RnnCluster bulk frame (bad magic); closing the connection.");
+        ReadExactly(stream, word, allowEnd: false);
+        int headerLength = BinaryPrimitives.ReadInt32LittleEndian(word);
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes)
+            throw new InvalidDataException($"Bulk frame header of {headerLength} bytes is out of range.");
+        var headerBytes = new byte[headerLength];
+        ReadExactly(stream, headerBytes, allowEnd: false);
+        var header = MessagePackSerializer.Deserialize<BulkHeader>(headerBytes, MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData));
+        ReadExactly(stream, word, allowEnd: false);
+        int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(word);
+        if (payloadLength < 0 || payloadLength > MaxPayloadBytes)
+            throw new InvalidDataException($"Bulk frame payload of {payloadLength} bytes is out of range.");
+        var payload = GC.AllocateUninitializedArray<byte>(payloadLength);
+        ReadExactly(stream, payload, allowEnd: false);
+        return (header, payload);
+    }
+
+    private static bool ReadExactly(Stream stream, Span<byte> buffer, bool allowEnd)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = stream.Read(buffer[read..]);
+            if (n == 0)
+            {
+                if (allowEnd && read == 0)
+                    return false;
+                throw new EndOfStreamException($"Bulk connection closed inside a frame ({read} of {buffer.Length} bytes).");
+            }
+            read += n;
+        }
+        return true;
+    }
+}
