@@ -1,0 +1,92 @@
+using Xunit.Abstractions;
+
+namespace RnnCluster.Cli.Tests;
+
+/// <summary>Several real OS processes on loopback form one run; its bytes equal the one-process run's.</summary>
+public sealed class ClusterCliTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+
+    private static readonly string[] Model =
+    [
+        "--dataset", "reber", "--embed", "8", "--hidden", "24", "--layers", "2", "--seq", "16", "--batch", "16",
+        "--micro-batches", "4", "--lr", "1e-2", "--steps", "16",
+    ];
+
+    private static string[] Node(string roles, string[] extra) => ["node", "--roles", roles, "--port", "0", "--plain", "--samples", "0", .. extra];
+
+    /// <summary>Starts the first node and returns it with the address the others join.</summary>
+    private static async Task<(CliProcess Process, string Address)> StartSeed(string dir, params string[] args)
+    {
+        var process = CliProcess.Start(dir, args);
+        string line = await process.WaitForLine(" up with roles ", Timeout);
+        string address = line.Split(' ')[1];
+        return (process, address);
+    }
+
+    private async Task<byte[]> OneProcessBytes(ScratchDirectory dir)
+    {
+        string db = dir.File("single.db");
+        var single = await CliProcess.RunAsync(dir.Path, Timeout, ["train", .. Model, "--seed", "3", "--workers", "2", "--db", db, "--run-id", "single", "--plain", "--samples", "0"]);
+        Assert.True(single.ExitCode == 0, single.ToString());
+        return await Export(dir, ["--db", db], "single");
+    }
+
+    private static async Task<byte[]> Export(ScratchDirectory dir, string[] store, string runId)
+    {
+        string file = dir.File(runId + ".bin");
+        var export = await CliProcess.RunAsync(dir.Path, Timeout, ["checkpoints", "export", "--run", runId, "--out", file, .. store]);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        return await File.ReadAllBytesAsync(file);
+    }
+
+    [Fact]
+    public async Task Coordinator_ps_node_and_two_worker_nodes_give_the_one_process_bytes()
+    {
+        using var dir = new ScratchDirectory();
+        var expected = await OneProcessBytes(dir);
+        string db = dir.File("cluster.db");
+        var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--min-workers", "2", "--run-id", "multi", "--seed", "3", .. Model]));
+        using (coordinator)
+        {
+            using var w1 = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
+            using var w2 = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
+            var results = await Task.WhenAll(coordinator.WaitAsync(Timeout), w1.WaitAsync(Timeout), w2.WaitAsync(Timeout));
+            foreach (var r in results)
+            {
+                output.WriteLine(r.ToString());
+                Assert.True(r.ExitCode == 0, r.ToString());
+            }
+            Assert.StartsWith("run=multi steps=16 ", results[0].LastLine);
+        }
+        Assert.Equal(expected, await Export(dir, ["--db", db], "multi"));
+    }
+
+    [Fact]
+    public async Task Coordinator_and_parameter_server_in_separate_processes_on_PostgreSQL_give_the_same_bytes()
+    {
+        string? postgres = Environment.GetEnvironmentVariable("RNNCLUSTER_TEST_POSTGRES");
+        using var dir = new ScratchDirectory();
+        var expected = await OneProcessBytes(dir);
+        // PostgreSQL when CI provides it (a run id of its own keeps repeated runs apart), else SQLite.
+        string runId = "split-" + Guid.NewGuid().ToString("N")[..8];
+        string[] store = postgres is null ? ["--db", dir.File("split.db")] : ["--connection", postgres];
+        output.WriteLine(postgres is null ? "store: SQLite (RNNCLUSTER_TEST_POSTGRES not set)" : "store: PostgreSQL");
+
+        var (ps, address) = await StartSeed(dir.Path, Node("ps", store));
+        using (ps)
+        {
+            using var coordinator = CliProcess.Start(dir.Path, Node("coordinator", ["--seed", address, "--min-workers", "2", "--run-id", runId, "--seed", "3", .. Model]));
+            using var w1 = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
+            using var w2 = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
+            var results = await Task.WhenAll(coordinator.WaitAsync(Timeout), ps.WaitAsync(Timeout), w1.WaitAsync(Timeout), w2.WaitAsync(Timeout));
+            foreach (var r in results)
+            {
+                output.WriteLine(r.ToString());
+                Assert.True(r.ExitCode == 0, r.ToString());
+            }
+            Assert.StartsWith($"run={runId} steps=16 ", results[0].LastLine);
+        }
+        Assert.Equal(expected, await Export(dir, store, runId));
+    }
+}
