@@ -89,4 +89,41 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
         }
         Assert.Equal(expected, await Export(dir, store, runId));
     }
+
+    [Fact]
+    public async Task A_worker_expecting_another_model_is_refused_and_a_late_worker_gets_work()
+    {
+        using var dir = new ScratchDirectory();
+        var expected = await OneProcessBytes(dir);
+        string db = dir.File("late.db");
+        string[] longer = [.. Model[..^1], "240"]; // --steps 240: long enough for a late joiner
+        var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--min-workers", "1", "--run-id", "late", "--seed", "3", "--checkpoint-every", "8", .. longer]));
+        using (coordinator)
+        {
+            using var first = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
+            var wrong = await CliProcess.RunAsync(dir.Path, Timeout, Node("worker", ["--seed", address, "--hidden", "32"]));
+            output.WriteLine(wrong.ToString());
+            Assert.NotEqual(0, wrong.ExitCode);
+            Assert.Contains("model differs (hidden 24 vs 32 on this node)", wrong.Output + wrong.Error, StringComparison.Ordinal);
+
+            await coordinator.WaitForLine("checkpoint of step 8 saved", Timeout);
+            using var late = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
+            var results = await Task.WhenAll(coordinator.WaitAsync(Timeout), first.WaitAsync(Timeout), late.WaitAsync(Timeout));
+            foreach (var r in results)
+            {
+                output.WriteLine(r.ToString());
+                Assert.True(r.ExitCode == 0, r.ToString());
+            }
+            // "steps computed per worker: a=240, b=N": the late worker took part.
+            var shares = System.Text.RegularExpressions.Regex.Matches(results[0].Output, @"/w0=(\d+)").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+            Assert.Equal(2, shares.Count);
+            Assert.Contains(shares, n => n > 0 && n < 240);
+        }
+        // The longer run's bytes differ from the 16-step reference; compare with its own one-process run.
+        string single = dir.File("single240.db");
+        var reference = await CliProcess.RunAsync(dir.Path, Timeout, ["train", .. longer, "--seed", "3", "--workers", "1", "--db", single, "--run-id", "single240", "--plain", "--samples", "0"]);
+        Assert.True(reference.ExitCode == 0, reference.ToString());
+        Assert.Equal(await Export(dir, ["--db", single], "single240"), await Export(dir, ["--db", db], "late"));
+        Assert.NotEqual(expected, await Export(dir, ["--db", db], "late"));
+    }
 }

@@ -66,8 +66,9 @@ internal static class NodeCommand
                 Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING");
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
+            var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;
             var session = new SessionOptions(nodeId, membership, storeOptions, plan?.Request,
-                Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", Training.Actors.WorkerFaults.None)).ToList(),
+                Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", new WorkerFaults(Expect: expect))).ToList(),
                 reporter is null ? null : reporter.OnProgress,
                 BulkChannel: true,
                 OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"));
@@ -75,7 +76,10 @@ internal static class NodeCommand
             if (plan is null)
             {
                 var (ended, _) = await TrainingSession.RunAsync(session, cancel);
-                Console.WriteLine($"run {ended.RunId} ended: {ended.Summary.Split('\n')[0]}");
+                if (ended.Success)
+                    Console.WriteLine($"run {ended.RunId} ended: {ended.Summary.Split('\n')[0]}");
+                else
+                    Console.Error.WriteLine($"error: {ended.Summary.Split('\n')[0]}");
                 return ended.Success ? ExitCodes.Success : ExitCodes.RunFailed;
             }
             var (runEnded, outcome) = await reporter!.ShowWhile(() => TrainingSession.RunAsync(session, cancel));
@@ -88,6 +92,24 @@ internal static class NodeCommand
             return await RunReport.FinishAsync(runEnded, outcome, storeOptions, plan.Request.RunId, p.GetValue(samples));
         }));
         return command;
+    }
+
+    /// <summary>
+    /// A worker node needs no run options; those it is given (model shape, corpus) are what it
+    /// expects, and a run that differs is refused rather than trained silently.
+    /// </summary>
+    private static async Task<WorkerExpectations> Expectations(ParseResult p, RunArguments run, Training.Hosting.StoreOptions? store, ulong? seed)
+    {
+        string? corpusHash = null;
+        if (RunArguments.Given(p, run.Corpus) || RunArguments.Given(p, run.Dataset))
+            corpusHash = (await RunPlanner.PlanAsync(p, run, store, seed)).Request.Definition.CorpusHash;
+        return new WorkerExpectations(
+            RunArguments.Given(p, run.Cell) ? RunArguments.ParseCell(p.GetValue(run.Cell)!) : null,
+            RunArguments.Given(p, run.Embed) ? p.GetValue(run.Embed) : null,
+            RunArguments.Given(p, run.Hidden) ? p.GetValue(run.Hidden) : null,
+            RunArguments.Given(p, run.Layers) ? p.GetValue(run.Layers) : null,
+            RunArguments.Given(p, run.Dropout) ? p.GetValue(run.Dropout) : null,
+            corpusHash);
     }
 
     private static Training.Hosting.StoreOptions ReadStore(ParseResult p, StoreArguments store)

@@ -45,6 +45,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private double _trainLoss = double.NaN;
     private long? _lastCheckpoint;
     private readonly Dictionary<int, int> _refusals = new();
+    private readonly SortedDictionary<string, int> _shares = new(StringComparer.Ordinal);
     private readonly Stopwatch _runClock = new();
     private long _timedFromStep = -1;
     private readonly Stopwatch _stepClock = new();
@@ -69,7 +70,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<RegisterWorker>(OnRegisterWorker);
         Receive<RegisterNode>(OnRegisterNode);
         Receive<WorkerReady>(m => ForThisRun(m, OnWorkerReady));
-        Receive<WorkerRefused>(m => ForThisRun(m, r => _log.Error("Worker refused run '{0}': {1}", _request.RunId, r.Reason)));
+        Receive<WorkerRefused>(m => ForThisRun(m, r =>
+        {
+            _log.Error("Worker refused run '{0}': {1}", _request.RunId, r.Reason);
+            Publish($"worker refused the run: {r.Reason}");
+        }));
         Receive<WorkDone>(m => ForThisRun(m, OnWorkDone));
         Receive<StepApplied>(m => ForThisRun(m, OnStepApplied));
         Receive<MissingMicroBatches>(m => ForThisRun(m, OnMissing));
@@ -267,6 +272,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (done.Step != _step)
             return;
         slot.Assignment = null;
+        _shares[slot.Id] = _shares.GetValueOrDefault(slot.Id) + 1;
         _stepComputeMs = Math.Max(_stepComputeMs, done.ComputeMs);
         _stepWaitMs = Math.Max(_stepWaitMs, done.WaitMs);
     }
@@ -502,6 +508,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (!_runFinished || _evaluationPending)
             return;
         string message = _stopRequested && !Done ? $"stopped at step {_step}" : $"finished at step {_step}";
+        if (_shares.Count > 0)
+            message += $"; steps computed per worker: {string.Join(", ", _shares.Select(s => $"{s.Key}={s.Value}"))}";
         if (_request.Definition.Mode == TrainingMode.Async)
             message += $" (max staleness applied {_maxStaleness}, bound {_request.Definition.Staleness})";
         EndRun(true, message);

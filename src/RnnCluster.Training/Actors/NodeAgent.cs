@@ -44,15 +44,25 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
 /// <summary>Parent of the worker actors of a process: a crashed worker stops (its work is reassigned), it is not restarted in place.</summary>
 public sealed class WorkerSupervisor : ReceiveActor
 {
-    public WorkerSupervisor(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer)
+    private int _alive;
+    private string? _lastReason;
+
+    /// <param name="allStopped">Called with the last reason given when every worker has stopped (a worker-only node then has nothing left to do).</param>
+    public WorkerSupervisor(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped)
     {
         for (int i = 0; i < workers.Count; i++)
-            Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults), $"worker-{i}");
-        Receive<Terminated>(_ => { });
+            Context.Watch(Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults), $"worker-{i}"));
+        _alive = workers.Count;
+        Receive<WorkerGaveUp>(m => _lastReason = m.Reason);
+        Receive<Terminated>(_ =>
+        {
+            if (--_alive == 0)
+                allStopped?.Invoke(_lastReason);
+        });
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    public static Props Props(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer) =>
-        Akka.Actor.Props.Create(() => new WorkerSupervisor(workers, coordinator, parameterServer));
+    public static Props Props(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped = null) =>
+        Akka.Actor.Props.Create(() => new WorkerSupervisor(workers, coordinator, parameterServer, allStopped));
 }

@@ -10,7 +10,7 @@ using RnnCluster.Training.Transport;
 namespace RnnCluster.Training.Actors;
 
 /// <summary>Fault injection for the local simulation and the fault-tolerance tests.</summary>
-public sealed record WorkerFaults(long? CrashAtStep = null, long? CorruptAtStep = null)
+public sealed record WorkerFaults(long? CrashAtStep = null, long? CorruptAtStep = null, WorkerExpectations? Expect = null)
 {
     public static readonly WorkerFaults None = new();
 }
@@ -122,6 +122,16 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             string reason = $"corpus hash mismatch: received data hashes to {hash[..16]}…, the run expects {welcome.Definition.CorpusHash[..Math.Min(16, welcome.Definition.CorpusHash.Length)]}…";
             _log.Error("Worker {0} rejects run '{1}': {2}", _workerId, welcome.RunId, reason);
             _coordinator.Tell(new WorkerRefused(welcome.RunId, $"{_workerId}: {reason}"));
+            Context.Parent.Tell(new WorkerGaveUp($"refused run '{welcome.RunId}': {reason}"));
+            Context.Stop(Self);
+            return;
+        }
+        if (_faults.Expect?.Difference(welcome.Definition) is { } expected)
+        {
+            _log.Error("Worker {0} refuses run '{1}': {2}", _workerId, welcome.RunId, expected);
+            _coordinator.Tell(new WorkerRefused(welcome.RunId, $"{_workerId}: {expected}"));
+            Context.Parent.Tell(new WorkerGaveUp($"refused run '{welcome.RunId}': {expected}"));
+            Context.Stop(Self);
             return;
         }
         ModelDescription model;
@@ -314,6 +324,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private sealed record ComputeFailed(long Step, string Error) : INoSerializationVerificationNeeded;
 }
+
+/// <summary>A worker tells its supervisor why it stops of its own accord.</summary>
+public sealed record WorkerGaveUp(string Reason) : INoSerializationVerificationNeeded;
 
 public sealed class InjectedWorkerCrashException(string workerId, long step)
     : Exception($"Worker {workerId} crashed at step {step} (fault injected with --fail-worker).");

@@ -54,7 +54,9 @@ public static class TrainingSession
                 akka.WithRnnClusterStore(options.Store);
             akka.WithParameterServer(hostsPs)
                 .WithCoordinator(options.Request)
-                .WithWorkers(options.Workers)
+                .WithWorkers(options.Workers, roles.Count == 1 && roles[0] == Roles.Worker
+                    ? reason => ended.TrySetResult(new RunEnded("", false, $"every worker of this node stopped: {reason ?? "crashed (see the log above)"}"))
+                    : null)
                 .WithNodeAgent(options.NodeId, ended)
                 .WithRunObserver(p => options.OnProgress?.Invoke(p), o => outcome.TrySetResult(o));
         });
