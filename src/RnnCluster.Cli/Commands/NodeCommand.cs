@@ -21,6 +21,7 @@ internal static class NodeCommand
         var roles = ConfiguredDefaults.Make<string>("--roles", "comma-separated subset of coordinator,ps,worker", "coordinator,ps,worker");
         var host = ConfiguredDefaults.Make<string>("--host", "address to bind (default 127.0.0.1: only this machine can connect)", "127.0.0.1");
         var port = ConfiguredDefaults.Make<int>("--port", "Akka.Remote port (0 = any free port)", 4053);
+        var bulkPort = ConfiguredDefaults.MakeNullable<int>("--bulk-port", "port of the bulk channel for parameters and gradients (default: --port + 1; any free port when --port is 0)");
         var publicHost = ConfiguredDefaults.MakeOptional<string>("--public-host", "name other nodes use to reach this one (behind NAT or in containers)");
         var seeds = ConfiguredDefaults.MakeList("--seed", "seed node akka.tcp://rnncluster@HOST:PORT (repeatable); a plain number is the run seed, as in train");
         var seedNodes = ConfiguredDefaults.MakeList("--seed-node", "seed node address (same as --seed with an address)");
@@ -35,7 +36,7 @@ internal static class NodeCommand
         var command = new Command("node", "Run one member of a cluster (any subset of the roles coordinator, ps, worker)");
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
-        foreach (var option in new Option[] { roles, host, port, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples })
+        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples })
             command.Options.Add(option);
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
@@ -63,7 +64,7 @@ internal static class NodeCommand
             }
             var membership = new MembershipOptions(
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
-                Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING");
+                Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort));
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;

@@ -12,6 +12,7 @@ public static class Roles
 
 /// <summary>Where a node listens and whom it joins.</summary>
 /// <param name="Seeds">Seed node addresses (akka.tcp://rnncluster@host:port); empty = this node founds the cluster alone.</param>
+/// <param name="BulkPort">Port of the bulk channel for parameters and gradients (see <see cref="EffectiveBulkPort"/>).</param>
 public sealed record MembershipOptions(
     string Host = "127.0.0.1",
     int Port = 0,
@@ -20,7 +21,12 @@ public sealed record MembershipOptions(
     IReadOnlyList<string>? Roles = null,
     int MaxFrameBytes = 4 * 1024 * 1024,
     bool SerializeAllMessages = false,
-    string LogLevel = "WARNING");
+    string LogLevel = "WARNING",
+    int? BulkPort = null)
+{
+    /// <summary>The bulk channel's port: as given, else the remoting port + 1 (firewall-friendly), else any free port.</summary>
+    public int EffectiveBulkPort => BulkPort ?? (Port == 0 ? 0 : Port + 1);
+}
 
 /// <summary>The checkpoint store: a SQLite file by default, PostgreSQL for real clusters.</summary>
 public sealed record StoreOptions(string ConnectionString, string ProviderName)

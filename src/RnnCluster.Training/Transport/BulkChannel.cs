@@ -25,9 +25,10 @@ public sealed class BulkChannel : IDisposable
     private ExtendedActorSystem? _system;
     private ILoggingAdapter? _log;
 
-    public BulkChannel(string host)
+    /// <param name="port">0 = any free port (it is advertised to the other nodes either way).</param>
+    public BulkChannel(string host, int port = 0)
     {
-        _listener = new TcpListener(ResolveBindAddress(host), 0);
+        _listener = new TcpListener(ResolveBindAddress(host), port);
         _listener.Server.ReceiveBufferSize = SocketBuffer;
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
