@@ -4,11 +4,13 @@ return args.Length == 0 ? Usage() : args[0] switch
 {
     "lstm" => LstmBenchmark.Run(args[1..]),
     "quality" => QualityBenchmark.Run(args[1..]),
+    "transfer" => TransferBenchmark.Run(args[1..]),
+    "transfer-peer" => TransferBenchmark.Peer(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|gemm|peak [options]");
+    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|transfer|gemm|peak [options]");
     return 2;
 }
