@@ -1,0 +1,29 @@
+using System.Runtime.CompilerServices;
+
+namespace RnnCluster.Core.Kernels;
+
+/// <summary>
+/// Portable microkernel: the contract written out literally,
+///   c = load ? C[r,j] : +0.0f;  for p = 0..kc-1: c = MathF.FusedMultiplyAdd(a[p·MR + r], b[p·w + j], c)
+/// Slow; it is the fallback for CPUs without AVX2/FMA and the witness that the vector paths agree.
+/// </summary>
+internal readonly unsafe struct GemmKernelScalar : IGemmMicroKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(int kc, float* a, float* b, int w, float* c, long ldc, bool load)
+    {
+        for (int r = 0; r < GemmLayout.MR; r++)
+        {
+            float* cr = c + r * ldc;
+            for (int j = 0; j < w; j++)
+            {
+                float s = load ? cr[j] : 0f;
+                float* ap = a + r;
+                float* bp = b + j;
+                for (int p = 0; p < kc; p++, ap += GemmLayout.MR, bp += w)
+                    s = MathF.FusedMultiplyAdd(*ap, *bp, s);
+                cr[j] = s;
+            }
+        }
+    }
+}
