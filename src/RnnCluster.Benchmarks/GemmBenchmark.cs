@@ -8,10 +8,11 @@ namespace RnnCluster.Benchmarks;
 /// <summary>
 /// GFLOP/s of one GEMM shape, single-threaded.
 /// Usage: gemm --m M --n N --k K [--transa] [--transb] [--packed] [--path auto|v512|v256|scalar]
-///             [--compare] [--seconds S] [--kc KC --mc MC --nc NC]
+///             [--compare] [--seconds S] [--kc KC[,KC…] --mc MC[,…] --nc NC[,…]]
 /// --packed measures <see cref="PackedB"/> with B packed once outside the timed loop (weights
 /// packed once per optimizer step). --compare additionally runs unpacked/packed on every supported
-/// path, interleaved round-robin in the same run so machine noise hits all variants alike.
+/// path, interleaved round-robin in the same run so machine noise hits all variants alike; lists
+/// of cache-block sizes are likewise measured as interleaved variants (for tuning).
 /// Reports the median of repeated samples after a warm-up long enough to leave the slow JIT tiers.
 /// Last line: gflops=… for the selected variant.
 /// </summary>
@@ -23,6 +24,7 @@ public static unsafe class GemmBenchmark
         bool transA = false, transB = false, packed = false, compare = false;
         double seconds = 2.0;
         GemmPath path = GemmPath.Auto;
+        int[] kcs = [GemmLayout.KC], mcs = [GemmLayout.MC], ncs = [GemmLayout.NC];
         for (int i = 1; i < args.Length; i++)
         {
             string arg = args[i];
@@ -39,9 +41,9 @@ public static unsafe class GemmBenchmark
                 case "--compare": compare = true; break;
                 case "--seconds": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--path": path = ParsePath(Next()); break;
-                case "--kc": GemmLayout.KC = NextInt(); break;
-                case "--mc": GemmLayout.MC = NextInt(); break;
-                case "--nc": GemmLayout.NC = NextInt(); break;
+                case "--kc": kcs = IntList(Next()); break;
+                case "--mc": mcs = IntList(Next()); break;
+                case "--nc": ncs = IntList(Next()); break;
                 default:
                     Console.Error.WriteLine($"unknown option {arg}");
                     return 2;
@@ -55,21 +57,29 @@ public static unsafe class GemmBenchmark
         using var pb = new PackedB(k, n);
         pb.Pack(b.Pointer, ldb, transB);
 
-        var variants = new List<(string Name, GemmPath Path, bool Packed)> { (Describe(path, packed), path, packed) };
+        var kinds = new List<(GemmPath Path, bool Packed)> { (path, packed) };
         if (compare)
             foreach (GemmPath p in new[] { GemmPath.Vector512, GemmPath.Vector256 })
                 foreach (bool pk in new[] { false, true })
                     if (Gemm.IsSupported(p) && !(p == Resolve(path) && pk == packed))
-                        variants.Add((Describe(p, pk), p, pk));
+                        kinds.Add((p, pk));
+        var variants = new List<(string Name, GemmPath Path, bool Packed, int Kc, int Mc, int Nc)>();
+        bool sweep = kcs.Length * mcs.Length * ncs.Length > 1;
+        foreach (var (p, pk) in kinds)
+            foreach (int kc in kcs)
+                foreach (int mc in mcs)
+                    foreach (int nc in ncs)
+                        variants.Add((Describe(p, pk) + (sweep ? $" kc={kc} mc={mc} nc={nc}" : ""), p, pk, kc, mc, nc));
 
         double flops = 2.0 * m * n * k;
-        Console.WriteLine($"gemm M={m} N={n} K={k} transA={transA} transB={transB} KC={GemmLayout.KC} MC={GemmLayout.MC} NC={GemmLayout.NC} best path={Gemm.BestPath}");
+        Console.WriteLine($"gemm M={m} N={n} K={k} transA={transA} transB={transB} KC={string.Join(',', kcs)} MC={string.Join(',', mcs)} NC={string.Join(',', ncs)} best path={Gemm.BestPath}");
 
         // Calls per sample: about 20 ms of work at 100 GFLOP/s.
         int calls = (int)Math.Clamp(2e9 / Math.Max(flops, 1), 1, 1_000_000);
         var actions = variants.Select(v => (Action)(() =>
         {
             Gemm.ForcedPath = v.Path;
+            (GemmLayout.KC, GemmLayout.MC, GemmLayout.NC) = (v.Kc, v.Mc, v.Nc);
             for (int r = 0; r < calls; r++)
             {
                 if (v.Packed)
@@ -87,30 +97,41 @@ public static unsafe class GemmBenchmark
                 act();
 
         var samples = variants.Select(_ => new List<double>()).ToArray();
+        var cpuSamples = variants.Select(_ => new List<double>()).ToArray();
         var total = Stopwatch.StartNew();
         while (total.Elapsed.TotalSeconds < seconds || samples[0].Count < 5)
         {
             for (int v = 0; v < actions.Length; v++)
             {
+                double c0 = CpuTime.ThreadSeconds();
                 long t0 = Stopwatch.GetTimestamp();
                 actions[v]();
                 double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                double dc = CpuTime.ThreadSeconds() - c0;
                 samples[v].Add(flops * calls / dt / 1e9);
+                if (dc > 0)
+                    cpuSamples[v].Add(flops * calls / dc / 1e9);
             }
         }
 
+        // Wall-clock median is what a caller sees; the thread-CPU-time median discounts time this
+        // thread was descheduled by other processes on the shared 2-core machine.
         double selected = 0;
         for (int v = 0; v < variants.Count; v++)
         {
             samples[v].Sort();
+            cpuSamples[v].Sort();
             double median = samples[v][samples[v].Count / 2];
-            Console.WriteLine($"{variants[v].Name,-18} median {median,7:F1} GFLOP/s  max {samples[v][^1],7:F1}  ({samples[v].Count} samples × {calls} calls)");
+            double cpuMedian = cpuSamples[v].Count > 0 ? cpuSamples[v][cpuSamples[v].Count / 2] : double.NaN;
+            Console.WriteLine($"{variants[v].Name,-36} median {median,6:F1} GFLOP/s  max {samples[v][^1],6:F1}  cpu-time median {cpuMedian,6:F1}  ({samples[v].Count} samples × {calls} calls)");
             if (v == 0)
                 selected = median;
         }
         Console.WriteLine($"gflops={selected.ToString("F1", CultureInfo.InvariantCulture)}");
         return 0;
     }
+
+    private static int[] IntList(string s) => s.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
 
     private static GemmPath ParsePath(string s) => s.ToLowerInvariant() switch
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace RnnCluster.Core.Kernels;
 
@@ -9,9 +10,30 @@ namespace RnnCluster.Core.Kernels;
 /// A K block after the first continues the chains stored in C, so the ascending-k FMA chain per
 /// element is never split into partial sums. Instantiated per microkernel struct, so the kernel
 /// call is direct (no interface dispatch).
+///
+/// Two packing shortcuts, both pure layout choices (the kernel reads the same values in the same
+/// order): op(A) stored transposed (K,M) already is a run of [k][MR] panels with row step lda, so
+/// for narrow products (N ≤ DirectAMaxColumns) its full panels are read in place; and for a few rows
+/// of row-major B (M ≤ DirectBMaxRows, e.g. a small-batch step without PackedB) full 32-column panels
+/// of B are read in place with row step ldb. Ragged edge panels are always packed (zero-padded),
+/// so no kernel reads past the caller's matrices.
 /// </summary>
 internal static unsafe class GemmDriver
 {
+    /// <summary>
+    /// Up to this many rows of C, row-major B is read in place instead of packed per call: each B
+    /// value is used M times, too few to repay a copy (measured: M = 16 1.6× faster in place,
+    /// M = 32 even, M = 64 packing wins).
+    /// </summary>
+    public const int DirectBMaxRows = 24;
+
+    /// <summary>
+    /// Up to this many columns of C, transposed A is read in place instead of packed: with few B
+    /// panels each A value is used too few times to repay a copy (N = 65 weight gradient), while
+    /// with many panels the packed, contiguous A panels win (strided in-place panels cost up to 20%).
+    /// </summary>
+    public const int DirectAMaxColumns = 3 * GemmLayout.NR;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<TKernel>(
         int m, int n, int k,
@@ -20,12 +42,15 @@ internal static unsafe class GemmDriver
         float* c, long ldc, bool accumulate)
         where TKernel : struct, IGemmMicroKernel
     {
+        const int MR = GemmLayout.MR, NR = GemmLayout.NR;
         GemmScratch scratch = GemmScratch.Current;
         int kcMax = BlockSize(k, GemmLayout.KC);
         int mcMax = BlockSize(m, GemmLayout.MC);
         int ncMax = Math.Min(n, GemmLayout.NC);
         float* pa = scratch.A(GemmLayout.PackedALength(mcMax, kcMax));
         float* pb = scratch.B(GemmLayout.PackedBLength(kcMax, ncMax));
+        bool directA = transA && n <= DirectAMaxColumns;
+        bool directB = !transB && m <= DirectBMaxRows;
 
         for (int jc = 0; jc < n; jc += ncMax)
         {
@@ -33,14 +58,39 @@ internal static unsafe class GemmDriver
             for (int pc = 0; pc < k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, k - pc);
-                long panelStride = (long)GemmLayout.NR * kc;
-                GemmPacking.PackB(b, ldb, transB, pc, kc, jc, nc, pb, panelStride);
+                Panels bPanels;
+                if (directB)
+                {
+                    // Full panels in place; the ragged last panel (if any) packed at pb.
+                    int full = nc / NR * NR;
+                    if (full < nc)
+                        GemmPacking.PackB(b, ldb, false, pc, kc, jc + full, nc - full, pb, 0);
+                    bPanels = new Panels(b + pc * ldb + jc, NR, ldb, full, pb);
+                }
+                else
+                {
+                    GemmPacking.PackB(b, ldb, transB, pc, kc, jc, nc, pb, (long)NR * kc);
+                    bPanels = new Panels(pb, (long)NR * kc, 0, nc, null);
+                }
+
                 bool load = accumulate || pc > 0;
                 for (int ic = 0; ic < m; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m - ic);
-                    GemmPacking.PackA(a, lda, transA, ic, mc, pc, kc, pa);
-                    Macro<TKernel>(mc, nc, kc, pa, pb, panelStride, 0, c + ic * ldc + jc, ldc, load, scratch.Tile);
+                    Panels aPanels;
+                    if (directA)
+                    {
+                        int full = mc / MR * MR;
+                        if (full < mc)
+                            GemmPacking.PackA(a, lda, true, ic + full, mc - full, pc, kc, pa);
+                        aPanels = new Panels(a + pc * lda + ic, MR, lda, full, pa);
+                    }
+                    else
+                    {
+                        GemmPacking.PackA(a, lda, transA, ic, mc, pc, kc, pa);
+                        aPanels = new Panels(pa, (long)MR * kc, 0, mc, null);
+                    }
+                    Macro<TKernel>(mc, nc, kc, aPanels, bPanels, 0, c + ic * ldc + jc, ldc, load, scratch.Tile);
                 }
             }
         }
@@ -55,11 +105,12 @@ internal static unsafe class GemmDriver
         float* c, long ldc, bool accumulate)
         where TKernel : struct, IGemmMicroKernel
     {
+        const int MR = GemmLayout.MR;
         GemmScratch scratch = GemmScratch.Current;
         int kcMax = BlockSize(k, GemmLayout.KC);
         int mcMax = BlockSize(m, GemmLayout.MC);
         float* pa = scratch.A(GemmLayout.PackedALength(mcMax, kcMax));
-        long panelStride = (long)GemmLayout.NR * k;
+        var bPanels = new Panels(packedB, (long)GemmLayout.NR * k, 0, n, null);
 
         for (int pc = 0; pc < k; pc += kcMax)
         {
@@ -68,46 +119,121 @@ internal static unsafe class GemmDriver
             for (int ic = 0; ic < m; ic += mcMax)
             {
                 int mc = Math.Min(mcMax, m - ic);
-                GemmPacking.PackA(a, lda, transA, ic, mc, pc, kc, pa);
-                Macro<TKernel>(mc, n, kc, pa, packedB, panelStride, pc, c + ic * ldc, ldc, load, scratch.Tile);
+                Panels aPanels;
+                if (transA && n <= DirectAMaxColumns)
+                {
+                    int full = mc / MR * MR;
+                    if (full < mc)
+                        GemmPacking.PackA(a, lda, true, ic + full, mc - full, pc, kc, pa);
+                    aPanels = new Panels(a + pc * lda + ic, MR, lda, full, pa);
+                }
+                else
+                {
+                    GemmPacking.PackA(a, lda, false, ic, mc, pc, kc, pa);
+                    aPanels = new Panels(pa, (long)MR * kc, 0, mc, null);
+                }
+                Macro<TKernel>(mc, n, kc, aPanels, bPanels, pc, c + ic * ldc, ldc, load, scratch.Tile);
             }
         }
     }
 
     /// <summary>
-    /// All register tiles of one (mc × nc) block. Panel q of B starts at pb + q·panelStride +
-    /// kOffset·w. Ragged tiles (fewer than MR rows or w columns left) run on a scratch tile so the
-    /// microkernels never need masks: copy C in, run the full tile, copy the valid part back.
+    /// Where the micro-panels of an operand block are. The panels covering the first Regular
+    /// rows (A) or columns (B) start at Start + q·PanelStride and advance by Step per k; Step = 0
+    /// means packed, i.e. the step is the panel width and the block begins kOffset rows into each
+    /// panel (PackedB holds all of K). The rest, one ragged panel, is packed at Ragged.
+    /// </summary>
+    private readonly struct Panels(float* start, long panelStride, long step, int regular, float* ragged)
+    {
+        public readonly float* Start = start;
+        public readonly long PanelStride = panelStride;
+        public readonly long Step = step;
+        public readonly int Regular = regular;
+        public readonly float* Ragged = ragged;
+    }
+
+    /// <summary>
+    /// All register tiles of one (mc × nc) block: B panels outer (a B micro-panel stays in L1 while
+    /// the A panels stream from L2), A panels inner. Ragged tiles (fewer than MR rows or w columns
+    /// left) run on a scratch tile so the microkernels never need masks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro<TKernel>(
-        int mc, int nc, int kc, float* pa, float* pb, long panelStride, int kOffset,
+        int mc, int nc, int kc, Panels aPanels, Panels bPanels, int kOffset,
         float* c, long ldc, bool load, float* tile)
         where TKernel : struct, IGemmMicroKernel
     {
-        const int MR = GemmLayout.MR;
-        for (int j = 0; j < nc; j += GemmLayout.NR, pb += panelStride)
+        const int MR = GemmLayout.MR, NR = GemmLayout.NR;
+        for (int j = 0; j < nc; j += NR)
         {
             int w = GemmLayout.PanelWidth(nc, j);
             int nr = Math.Min(w, nc - j);
-            float* bp = pb + (long)kOffset * w;
+            float* bp;
+            long bStep;
+            if (j >= bPanels.Regular)
+            {
+                bp = bPanels.Ragged;
+                bStep = w;
+            }
+            else
+            {
+                bp = bPanels.Start + (j / NR) * bPanels.PanelStride;
+                bStep = bPanels.Step;
+                if (bStep == 0)
+                {
+                    bp += (long)kOffset * w;
+                    bStep = w;
+                }
+            }
+
             for (int i = 0; i < mc; i += MR)
             {
                 int mr = Math.Min(MR, mc - i);
-                float* ap = pa + (long)i * kc;
+                float* ap;
+                long aStep;
+                if (i >= aPanels.Regular)
+                {
+                    ap = aPanels.Ragged;
+                    aStep = MR;
+                }
+                else
+                {
+                    ap = aPanels.Start + (i / MR) * aPanels.PanelStride;
+                    aStep = aPanels.Step == 0 ? MR : aPanels.Step;
+                }
+
                 float* cp = c + i * ldc + j;
+                // The next tile's C rows are 8 lines at ldc stride that the hardware prefetcher does
+                // not predict; fetching them during this tile hides their latency (large M, C in L3).
+                if (i + MR < mc)
+                    PrefetchTile(cp + MR * ldc, ldc, Math.Min(MR, mc - i - MR));
+                else if (j + NR < nc)
+                    PrefetchTile(c + j + NR, ldc, Math.Min(MR, mc));
+
                 if (mr == MR && nr == w)
                 {
-                    TKernel.Tile(kc, ap, bp, w, cp, ldc, load);
+                    TKernel.Tile(kc, ap, aStep, bp, bStep, w, cp, ldc, load);
                 }
                 else
                 {
                     if (load)
-                        CopyTile(cp, ldc, tile, GemmLayout.NR, mr, nr);
-                    TKernel.Tile(kc, ap, bp, w, tile, GemmLayout.NR, load);
-                    CopyTile(tile, GemmLayout.NR, cp, ldc, mr, nr);
+                        CopyTile(cp, ldc, tile, NR, mr, nr);
+                    TKernel.Tile(kc, ap, aStep, bp, bStep, w, tile, NR, load);
+                    CopyTile(tile, NR, cp, ldc, mr, nr);
                 }
             }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, long ldc, int rows)
+    {
+        if (!Sse.IsSupported)
+            return;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + GemmLayout.NR - 1);
         }
     }
 

@@ -7,23 +7,23 @@ namespace RnnCluster.Core.Kernels;
 /// <summary>
 /// AVX2+FMA microkernel for machines without AVX-512. An AVX2 CPU has 16 ymm registers, so the
 /// 8×w tile is computed as 4×16 sub-tiles: 8 accumulators + 2 B vectors + 1 broadcast = 11 registers
-/// (8 chains cover 2 FMA ports × 4-cycle latency). It reads the same packed panels as the
-/// Vector512 kernel, with A stride MR and B stride w.
+/// (8 chains cover 2 FMA ports × 4-cycle latency). It reads the same panels as the Vector512
+/// kernel.
 /// </summary>
 internal readonly unsafe struct GemmKernel256 : IGemmMicroKernel
 {
     public static bool IsSupported => Fma.IsSupported && Avx2.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile(int kc, float* a, float* b, int w, float* c, long ldc, bool load)
+    public static void Tile(int kc, float* a, long aStep, float* b, long bStep, int w, float* c, long ldc, bool load)
     {
         for (int r = 0; r < GemmLayout.MR; r += 4)
             for (int j = 0; j < w; j += 16)
-                Tile4x16(kc, a + r, b + j, w, c + r * ldc + j, ldc, load);
+                Tile4x16(kc, a + r, aStep, b + j, bStep, c + r * ldc + j, ldc, load);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Tile4x16(int kc, float* a, float* b, long ldb, float* c, long ldc, bool load)
+    private static void Tile4x16(int kc, float* a, long aStep, float* b, long bStep, float* c, long ldc, bool load)
     {
         Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31;
         if (load)
@@ -50,8 +50,8 @@ internal readonly unsafe struct GemmKernel256 : IGemmMicroKernel
             c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
             x = Vector256.Create(a[3]);
             c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            a += GemmLayout.MR;
-            b += ldb;
+            a += aStep;
+            b += bStep;
         }
 
         c00.Store(c); c01.Store(c + 8);

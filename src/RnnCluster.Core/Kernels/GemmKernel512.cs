@@ -14,16 +14,16 @@ internal readonly unsafe struct GemmKernel512 : IGemmMicroKernel
     public static bool IsSupported => Avx512F.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tile(int kc, float* a, float* b, int w, float* c, long ldc, bool load)
+    public static void Tile(int kc, float* a, long aStep, float* b, long bStep, int w, float* c, long ldc, bool load)
     {
         if (w == GemmLayout.NR)
-            Tile8x32(kc, a, b, c, ldc, load);
+            Tile8x32(kc, a, aStep, b, bStep, c, ldc, load);
         else
-            Tile8x16(kc, a, b, c, ldc, load);
+            Tile8x16(kc, a, aStep, b, bStep, c, ldc, load);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Tile8x32(int kc, float* a, float* b, float* c, long ldc, bool load)
+    private static void Tile8x32(int kc, float* a, long aStep, float* b, long bStep, float* c, long ldc, bool load)
     {
         Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (load)
@@ -64,8 +64,8 @@ internal readonly unsafe struct GemmKernel512 : IGemmMicroKernel
             c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a[7]);
             c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
-            a += GemmLayout.MR;
-            b += GemmLayout.NR;
+            a += aStep;
+            b += bStep;
         }
 
         float* d = c;
@@ -80,7 +80,7 @@ internal readonly unsafe struct GemmKernel512 : IGemmMicroKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Tile8x16(int kc, float* a, float* b, float* c, long ldc, bool load)
+    private static void Tile8x16(int kc, float* a, long aStep, float* b, long bStep, float* c, long ldc, bool load)
     {
         Vector512<float> c0, c1, c2, c3, c4, c5, c6, c7;
         if (load)
@@ -106,8 +106,8 @@ internal readonly unsafe struct GemmKernel512 : IGemmMicroKernel
             c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
             c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
             c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
-            a += GemmLayout.MR;
-            b += GemmLayout.NarrowNR;
+            a += aStep;
+            b += bStep;
         }
 
         c0.Store(c); c1.Store(c + ldc);

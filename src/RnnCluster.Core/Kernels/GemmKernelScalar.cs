@@ -4,13 +4,13 @@ namespace RnnCluster.Core.Kernels;
 
 /// <summary>
 /// Portable microkernel: the contract written out literally,
-///   c = load ? C[r,j] : +0.0f;  for p = 0..kc-1: c = MathF.FusedMultiplyAdd(a[p·MR + r], b[p·w + j], c)
+///   c = load ? C[r,j] : +0.0f;  for p = 0..kc-1: c = MathF.FusedMultiplyAdd(a[p·aStep + r], b[p·bStep + j], c)
 /// Slow; it is the fallback for CPUs without AVX2/FMA and the witness that the vector paths agree.
 /// </summary>
 internal readonly unsafe struct GemmKernelScalar : IGemmMicroKernel
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile(int kc, float* a, float* b, int w, float* c, long ldc, bool load)
+    public static void Tile(int kc, float* a, long aStep, float* b, long bStep, int w, float* c, long ldc, bool load)
     {
         for (int r = 0; r < GemmLayout.MR; r++)
         {
@@ -20,7 +20,7 @@ internal readonly unsafe struct GemmKernelScalar : IGemmMicroKernel
                 float s = load ? cr[j] : 0f;
                 float* ap = a + r;
                 float* bp = b + j;
-                for (int p = 0; p < kc; p++, ap += GemmLayout.MR, bp += w)
+                for (int p = 0; p < kc; p++, ap += aStep, bp += bStep)
                     s = MathF.FusedMultiplyAdd(*ap, *bp, s);
                 cr[j] = s;
             }

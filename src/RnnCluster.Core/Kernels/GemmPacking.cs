@@ -67,14 +67,43 @@ internal static unsafe class GemmPacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* b, long ldb, bool transB, int p0, int kc, int j0, int nc, float* dst, long panelStride)
     {
+        if (!transB)
+        {
+            PackBRows(b + (long)p0 * ldb + j0, ldb, kc, nc, dst, panelStride);
+            return;
+        }
         for (int j = 0; j < nc; j += GemmLayout.NR, dst += panelStride)
         {
             int w = GemmLayout.PanelWidth(nc, j);
             int nr = Math.Min(w, nc - j);
-            if (transB)
-                PackBPanelTransposed(b + (long)(j0 + j) * ldb + p0, ldb, kc, w, nr, dst);
-            else
-                PackBPanel(b + (long)p0 * ldb + j0 + j, ldb, kc, w, nr, dst);
+            PackBPanelTransposed(b + (long)(j0 + j) * ldb + p0, ldb, kc, w, nr, dst);
+        }
+    }
+
+    /// <summary>
+    /// Row-major B: walk the source row by row (sequential reads the prefetcher follows, one page
+    /// at a time) and scatter each row into the panels; walking panel by panel instead would touch
+    /// a new 4 KB page per k for every panel.
+    /// </summary>
+    private static void PackBRows(float* src, long ldb, int kc, int nc, float* dst, long panelStride)
+    {
+        int fullPanels = nc / GemmLayout.NR; // complete 32-wide panels; the rest is packed as one ragged panel
+        int fullColumns = fullPanels * GemmLayout.NR;
+        for (int p = 0; p < kc; p++, src += ldb)
+        {
+            float* d = dst + p * GemmLayout.NR;
+            for (int j = 0; j < fullColumns; j += GemmLayout.NR, d += panelStride)
+            {
+                Vector256.Store(Vector256.Load(src + j), d);
+                Vector256.Store(Vector256.Load(src + j + 8), d + 8);
+                Vector256.Store(Vector256.Load(src + j + 16), d + 16);
+                Vector256.Store(Vector256.Load(src + j + 24), d + 24);
+            }
+        }
+        if (fullColumns < nc)
+        {
+            int w = GemmLayout.PanelWidth(nc, fullColumns);
+            PackBPanel(src - kc * ldb + fullColumns, ldb, kc, w, nc - fullColumns, dst + fullPanels * panelStride);
         }
     }
 

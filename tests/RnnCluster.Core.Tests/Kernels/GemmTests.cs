@@ -60,12 +60,17 @@ public sealed unsafe class GemmTests
         }
     }
 
-    /// <summary>Shapes that cross every cache block (M > MC, N > NC, K > KC) and ragged edges.</summary>
+    /// <summary>
+    /// Shapes that cross every cache block (M > MC, N > NC, K > KC) and ragged edges, with B read in
+    /// place (M ≤ 24, row-major B) and transposed A read in place (N ≤ 96).
+    /// </summary>
     [Theory]
     [InlineData(300, 70, 37, false, false)]
     [InlineData(9, 1100, 13, false, true)]
     [InlineData(17, 45, 600, true, false)]
     [InlineData(33, 65, 530, true, true)]
+    [InlineData(20, 1100, 300, false, false)]
+    [InlineData(300, 90, 530, true, false)]
     public void Shapes_crossing_cache_blocks_match_reference(int m, int n, int k, bool transA, bool transB)
     {
         var rng = new Random(m * 31 + n);
