@@ -129,7 +129,7 @@ internal static unsafe class GemmDriver
                 }
                 else
                 {
-                    GemmPacking.PackA(a, lda, false, ic, mc, pc, kc, pa);
+                    GemmPacking.PackA(a, lda, transA, ic, mc, pc, kc, pa);
                     aPanels = new Panels(pa, (long)MR * kc, 0, mc, null);
                 }
                 Macro<TKernel>(mc, n, kc, aPanels, bPanels, pc, c + ic * ldc, ldc, load, scratch.Tile);
