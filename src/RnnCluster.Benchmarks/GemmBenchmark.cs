@@ -8,7 +8,7 @@ namespace RnnCluster.Benchmarks;
 /// <summary>
 /// GFLOP/s of one GEMM shape, single-threaded.
 /// Usage: gemm --m M --n N --k K [--transa] [--transb] [--packed] [--path auto|v512|v256|scalar]
-///             [--compare] [--seconds S] [--kc KC[,KC…] --mc MC[,…] --nc NC[,…]]
+///             [--compare] [--seconds S] [--kc KC[,KC…] --mc MC[,…] --nc NC[,…] --directb ROWS[,…]]
 /// --packed measures <see cref="PackedB"/> with B packed once outside the timed loop (weights
 /// packed once per optimizer step). --compare additionally runs unpacked/packed on every supported
 /// path, interleaved round-robin in the same run so machine noise hits all variants alike; lists
@@ -24,7 +24,7 @@ public static unsafe class GemmBenchmark
         bool transA = false, transB = false, packed = false, compare = false;
         double seconds = 2.0;
         GemmPath path = GemmPath.Auto;
-        int[] kcs = [GemmLayout.KC], mcs = [GemmLayout.MC], ncs = [GemmLayout.NC];
+        int[] kcs = [GemmLayout.KC], mcs = [GemmLayout.MC], ncs = [GemmLayout.NC], dbs = [GemmDriver.DirectBMaxRows];
         for (int i = 1; i < args.Length; i++)
         {
             string arg = args[i];
@@ -44,6 +44,7 @@ public static unsafe class GemmBenchmark
                 case "--kc": kcs = IntList(Next()); break;
                 case "--mc": mcs = IntList(Next()); break;
                 case "--nc": ncs = IntList(Next()); break;
+                case "--directb": dbs = IntList(Next()); break;
                 default:
                     Console.Error.WriteLine($"unknown option {arg}");
                     return 2;
@@ -63,13 +64,14 @@ public static unsafe class GemmBenchmark
                 foreach (bool pk in new[] { false, true })
                     if (Gemm.IsSupported(p) && !(p == Resolve(path) && pk == packed))
                         kinds.Add((p, pk));
-        var variants = new List<(string Name, GemmPath Path, bool Packed, int Kc, int Mc, int Nc)>();
-        bool sweep = kcs.Length * mcs.Length * ncs.Length > 1;
+        var variants = new List<(string Name, GemmPath Path, bool Packed, int Kc, int Mc, int Nc, int Db)>();
+        bool sweep = kcs.Length * mcs.Length * ncs.Length * dbs.Length > 1;
         foreach (var (p, pk) in kinds)
             foreach (int kc in kcs)
                 foreach (int mc in mcs)
                     foreach (int nc in ncs)
-                        variants.Add((Describe(p, pk) + (sweep ? $" kc={kc} mc={mc} nc={nc}" : ""), p, pk, kc, mc, nc));
+                        foreach (int db in dbs)
+                            variants.Add((Describe(p, pk) + (sweep ? $" kc={kc} mc={mc} nc={nc} directB≤{db}" : ""), p, pk, kc, mc, nc, db));
 
         double flops = 2.0 * m * n * k;
         Console.WriteLine($"gemm M={m} N={n} K={k} transA={transA} transB={transB} KC={string.Join(',', kcs)} MC={string.Join(',', mcs)} NC={string.Join(',', ncs)} best path={Gemm.BestPath}");
@@ -79,7 +81,7 @@ public static unsafe class GemmBenchmark
         var actions = variants.Select(v => (Action)(() =>
         {
             Gemm.ForcedPath = v.Path;
-            (GemmLayout.KC, GemmLayout.MC, GemmLayout.NC) = (v.Kc, v.Mc, v.Nc);
+            (GemmLayout.KC, GemmLayout.MC, GemmLayout.NC, GemmDriver.DirectBMaxRows) = (v.Kc, v.Mc, v.Nc, v.Db);
             for (int r = 0; r < calls; r++)
             {
                 if (v.Packed)

@@ -14,18 +14,23 @@ namespace RnnCluster.Core.Kernels;
 /// Two packing shortcuts, both pure layout choices (the kernel reads the same values in the same
 /// order): op(A) stored transposed (K,M) already is a run of [k][MR] panels with row step lda, so
 /// for narrow products (N ≤ DirectAMaxColumns) its full panels are read in place; and for a few rows
-/// of row-major B (M ≤ DirectBMaxRows, e.g. a small-batch step without PackedB) full 32-column panels
-/// of B are read in place with row step ldb. Ragged edge panels are always packed (zero-padded),
+/// of row-major B that fits in L2 (M ≤ DirectBMaxRows, e.g. a recurrent step without PackedB) full
+/// 32-column panels of B are read in place with row step ldb. Ragged edge panels are always packed (zero-padded),
 /// so no kernel reads past the caller's matrices.
 /// </summary>
 internal static unsafe class GemmDriver
 {
     /// <summary>
     /// Up to this many rows of C, row-major B is read in place instead of packed per call: each B
-    /// value is used M times, too few to repay a copy (measured: M = 16 1.6× faster in place,
-    /// M = 32 even, M = 64 packing wins).
+    /// value is used only M times, too few to repay a copy. Measured (M, N, K): (32, 1024, 256)
+    /// 124 vs 93 GFLOP/s, (64, 1024, 256) 132 vs 117 in place; but (64, 2048, 512) 68 vs 78,
+    /// because a B beyond L2 read in place with a 4–8 KB row step defeats L1 reuse and the
+    /// prefetchers; hence also the <see cref="DirectBMaxElements"/> bound.
     /// </summary>
-    public const int DirectBMaxRows = 24;
+    public static int DirectBMaxRows = 64;
+
+    /// <summary>In-place B only while B (K·N floats, here 1 MB) sits comfortably in the 2 MB L2.</summary>
+    public const long DirectBMaxElements = 256 * 1024;
 
     /// <summary>
     /// Up to this many columns of C, transposed A is read in place instead of packed: with few B
@@ -50,7 +55,7 @@ internal static unsafe class GemmDriver
         float* pa = scratch.A(GemmLayout.PackedALength(mcMax, kcMax));
         float* pb = scratch.B(GemmLayout.PackedBLength(kcMax, ncMax));
         bool directA = transA && n <= DirectAMaxColumns;
-        bool directB = !transB && m <= DirectBMaxRows;
+        bool directB = !transB && m <= DirectBMaxRows && (long)k * n <= DirectBMaxElements;
 
         for (int jc = 0; jc < n; jc += ncMax)
         {

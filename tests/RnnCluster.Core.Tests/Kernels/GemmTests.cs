@@ -62,7 +62,7 @@ public sealed unsafe class GemmTests
 
     /// <summary>
     /// Shapes that cross every cache block (M > MC, N > NC, K > KC) and ragged edges, with B read in
-    /// place (M ≤ 24, row-major B) and transposed A read in place (N ≤ 96).
+    /// place (M ≤ 64, row-major B) and transposed A read in place (N ≤ 96).
     /// </summary>
     [Theory]
     [InlineData(300, 70, 37, false, false)]
