@@ -92,6 +92,27 @@ public static unsafe class GemmBenchmark
             Gemm.ForcedPath = GemmPath.Auto;
         })).ToArray();
 
+        // Cold start: the very first product of the process (JIT, page faults, scratch allocation).
+        // Then calls 2..11: with AggressiveOptimization on every hot loop they already run the final
+        // code (a tier-0 kernel would be 5-50× slower here).
+        void Once()
+        {
+            Gemm.ForcedPath = variants[0].Path;
+            if (variants[0].Packed)
+                pb.Multiply(m, a.Pointer, lda, transA, c.Pointer, n, false);
+            else
+                Gemm.Multiply(m, n, k, a.Pointer, lda, transA, b.Pointer, ldb, transB, c.Pointer, n, false);
+            Gemm.ForcedPath = GemmPath.Auto;
+        }
+        long cold = Stopwatch.GetTimestamp();
+        Once();
+        double coldSeconds = Stopwatch.GetElapsedTime(cold).TotalSeconds;
+        long early = Stopwatch.GetTimestamp();
+        for (int r = 0; r < 10; r++)
+            Once();
+        double earlySeconds = Stopwatch.GetElapsedTime(early).TotalSeconds / 10;
+        Console.WriteLine($"first call {coldSeconds * 1e3:F2} ms ({flops / coldSeconds / 1e9:F1} GFLOP/s); calls 2-11 {flops / earlySeconds / 1e9:F1} GFLOP/s");
+
         // Warm-up: every variant for ~0.5 s in total, well past tiered-JIT promotion.
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed.TotalSeconds < 0.5)

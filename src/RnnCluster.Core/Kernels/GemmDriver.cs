@@ -242,6 +242,7 @@ internal static unsafe class GemmDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyTile(float* src, long lds, float* dst, long ldd, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)

@@ -7,7 +7,8 @@ namespace RnnCluster.Core.Kernels;
 /// <summary>
 /// Copies blocks of op(A) and op(B) into the panel layouts of <see cref="GemmLayout"/>. Packing only
 /// moves bytes (no arithmetic), so it cannot change a result; it is vectorised because scalar
-/// packing costs ~10% of a large product. Transposing cases use an AVX 8×8 transpose.
+/// packing costs ~10% of a large product. Transposing cases use an AVX 8×8 transpose. Every loop is
+/// AggressiveOptimization: a tier-0 copy loop would make the first calls several times slower.
 /// </summary>
 internal static unsafe class GemmPacking
 {
@@ -85,6 +86,7 @@ internal static unsafe class GemmPacking
     /// at a time) and scatter each row into the panels; walking panel by panel instead would touch
     /// a new 4 KB page per k for every panel.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBRows(float* src, long ldb, int kc, int nc, float* dst, long panelStride)
     {
         int fullPanels = nc / GemmLayout.NR; // complete 32-wide panels; the rest is packed as one ragged panel
@@ -107,6 +109,7 @@ internal static unsafe class GemmPacking
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBPanel(float* src, long ldb, int kc, int w, int nr, float* dst)
     {
         if (nr == w)
@@ -124,6 +127,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Source rows are output columns (contiguous in k): transpose 8 columns × 8 k at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBPanelTransposed(float* src, long ldb, int kc, int w, int nr, float* dst)
     {
         int p = 0;
