@@ -15,8 +15,8 @@ namespace RnnCluster.Core.Kernels;
 /// order): op(A) stored transposed (K,M) already is a run of [k][MR] panels with row step lda, so
 /// for narrow products (N ≤ DirectAMaxColumns) its full panels are read in place; and for a few rows
 /// of row-major B that fits in L2 (M ≤ DirectBMaxRows, e.g. a recurrent step without PackedB) full
-/// 32-column panels of B are read in place with row step ldb. Ragged edge panels are always packed (zero-padded),
-/// so no kernel reads past the caller's matrices.
+/// 32-column panels of B are read in place with row step ldb. Ragged edge panels are always packed
+/// (zero-padded), so no kernel reads past the caller's matrices.
 /// </summary>
 internal static unsafe class GemmDriver
 {
@@ -47,7 +47,7 @@ internal static unsafe class GemmDriver
         float* c, long ldc, bool accumulate)
         where TKernel : struct, IGemmMicroKernel
     {
-        const int MR = GemmLayout.MR, NR = GemmLayout.NR;
+        const int NR = GemmLayout.NR;
         GemmScratch scratch = GemmScratch.Current;
         int kcMax = BlockSize(k, GemmLayout.KC);
         int mcMax = BlockSize(m, GemmLayout.MC);
@@ -82,19 +82,7 @@ internal static unsafe class GemmDriver
                 for (int ic = 0; ic < m; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m - ic);
-                    Panels aPanels;
-                    if (directA)
-                    {
-                        int full = mc / MR * MR;
-                        if (full < mc)
-                            GemmPacking.PackA(a, lda, true, ic + full, mc - full, pc, kc, pa);
-                        aPanels = new Panels(a + pc * lda + ic, MR, lda, full, pa);
-                    }
-                    else
-                    {
-                        GemmPacking.PackA(a, lda, transA, ic, mc, pc, kc, pa);
-                        aPanels = new Panels(pa, (long)MR * kc, 0, mc, null);
-                    }
+                    Panels aPanels = PrepareA(a, lda, transA, directA, ic, mc, pc, kc, pa);
                     Macro<TKernel>(mc, nc, kc, aPanels, bPanels, 0, c + ic * ldc + jc, ldc, load, scratch.Tile);
                 }
             }
@@ -110,11 +98,11 @@ internal static unsafe class GemmDriver
         float* c, long ldc, bool accumulate)
         where TKernel : struct, IGemmMicroKernel
     {
-        const int MR = GemmLayout.MR;
         GemmScratch scratch = GemmScratch.Current;
         int kcMax = BlockSize(k, GemmLayout.KC);
         int mcMax = BlockSize(m, GemmLayout.MC);
         float* pa = scratch.A(GemmLayout.PackedALength(mcMax, kcMax));
+        bool directA = transA && n <= DirectAMaxColumns;
         var bPanels = new Panels(packedB, (long)GemmLayout.NR * k, 0, n, null);
 
         for (int pc = 0; pc < k; pc += kcMax)
@@ -124,22 +112,29 @@ internal static unsafe class GemmDriver
             for (int ic = 0; ic < m; ic += mcMax)
             {
                 int mc = Math.Min(mcMax, m - ic);
-                Panels aPanels;
-                if (transA && n <= DirectAMaxColumns)
-                {
-                    int full = mc / MR * MR;
-                    if (full < mc)
-                        GemmPacking.PackA(a, lda, true, ic + full, mc - full, pc, kc, pa);
-                    aPanels = new Panels(a + pc * lda + ic, MR, lda, full, pa);
-                }
-                else
-                {
-                    GemmPacking.PackA(a, lda, transA, ic, mc, pc, kc, pa);
-                    aPanels = new Panels(pa, (long)MR * kc, 0, mc, null);
-                }
+                Panels aPanels = PrepareA(a, lda, transA, directA, ic, mc, pc, kc, pa);
                 Macro<TKernel>(mc, n, kc, aPanels, bPanels, pc, c + ic * ldc, ldc, load, scratch.Tile);
             }
         }
+    }
+
+    /// <summary>
+    /// The A panels of block (ic .. ic+mc, pc .. pc+kc): in place (full panels of transposed A, the
+    /// ragged rest packed at pa) or all packed at pa.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Panels PrepareA(float* a, long lda, bool transA, bool direct, int ic, int mc, int pc, int kc, float* pa)
+    {
+        const int MR = GemmLayout.MR;
+        if (direct)
+        {
+            int full = mc / MR * MR;
+            if (full < mc)
+                GemmPacking.PackA(a, lda, true, ic + full, mc - full, pc, kc, pa);
+            return new Panels(a + pc * lda + ic, MR, lda, full, pa);
+        }
+        GemmPacking.PackA(a, lda, transA, ic, mc, pc, kc, pa);
+        return new Panels(pa, (long)MR * kc, 0, mc, null);
     }
 
     /// <summary>
