@@ -154,8 +154,9 @@ internal static unsafe class GemmDriver
 
     /// <summary>
     /// All register tiles of one (mc × nc) block: B panels outer (a B micro-panel stays in L1 while
-    /// the A panels stream from L2), A panels inner. Ragged tiles (fewer than MR rows or w columns
-    /// left) run on a scratch tile so the microkernels never need masks.
+    /// the A panels stream from L2), A panels inner. A remainder of 1–2 columns is folded into the
+    /// last full panel's tiles. Ragged tiles (fewer than MR rows or w columns left) run on a scratch
+    /// tile so the microkernels never need masks: copy C in, run the full tile, copy the valid part back.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro<TKernel>(
@@ -163,27 +164,21 @@ internal static unsafe class GemmDriver
         float* c, long ldc, bool load, float* tile)
         where TKernel : struct, IGemmMicroKernel
     {
-        const int MR = GemmLayout.MR, NR = GemmLayout.NR;
+        const int MR = GemmLayout.MR, NR = GemmLayout.NR, TS = GemmLayout.TileStride;
+        int remainder = nc % NR;
+        int extendedPanel = remainder >= 1 && remainder <= GemmLayout.MaxExtraColumns && nc > NR ? nc - remainder - NR : -1;
         for (int j = 0; j < nc; j += NR)
         {
             int w = GemmLayout.PanelWidth(nc, j);
             int nr = Math.Min(w, nc - j);
-            float* bp;
-            long bStep;
-            if (j >= bPanels.Regular)
+            float* bp = PanelB(bPanels, j, w, kOffset, out long bStep);
+            int rx = 0;
+            float* bx = null;
+            long bxStep = 0;
+            if (j == extendedPanel)
             {
-                bp = bPanels.Ragged;
-                bStep = w;
-            }
-            else
-            {
-                bp = bPanels.Start + (j / NR) * bPanels.PanelStride;
-                bStep = bPanels.Step;
-                if (bStep == 0)
-                {
-                    bp += (long)kOffset * w;
-                    bStep = w;
-                }
+                rx = remainder;
+                bx = PanelB(bPanels, j + NR, GemmLayout.NarrowNR, kOffset, out bxStep);
             }
 
             for (int i = 0; i < mc; i += MR)
@@ -210,19 +205,55 @@ internal static unsafe class GemmDriver
                 else if (j + NR < nc)
                     PrefetchTile(c + j + NR, ldc, Math.Min(MR, mc));
 
-                if (mr == MR && nr == w)
+                if (rx == 0)
                 {
-                    TKernel.Tile(kc, ap, aStep, bp, bStep, w, cp, ldc, load);
+                    if (mr == MR && nr == w)
+                    {
+                        TKernel.Tile(kc, ap, aStep, bp, bStep, w, cp, ldc, load);
+                    }
+                    else
+                    {
+                        if (load)
+                            CopyTile(cp, ldc, tile, TS, mr, nr);
+                        TKernel.Tile(kc, ap, aStep, bp, bStep, w, tile, TS, load);
+                        CopyTile(tile, TS, cp, ldc, mr, nr);
+                    }
+                }
+                else if (mr == MR)
+                {
+                    TKernel.TileWithColumns(kc, ap, aStep, bp, bStep, bx, bxStep, rx, cp, ldc, load);
                 }
                 else
                 {
                     if (load)
-                        CopyTile(cp, ldc, tile, NR, mr, nr);
-                    TKernel.Tile(kc, ap, aStep, bp, bStep, w, tile, NR, load);
-                    CopyTile(tile, NR, cp, ldc, mr, nr);
+                        CopyTile(cp, ldc, tile, TS, mr, NR + rx);
+                    TKernel.TileWithColumns(kc, ap, aStep, bp, bStep, bx, bxStep, rx, tile, TS, load);
+                    CopyTile(tile, TS, cp, ldc, mr, NR + rx);
                 }
             }
+
+            if (rx != 0)
+                break; // the remainder columns are done
         }
+    }
+
+    /// <summary>The B micro-panel for columns j .. j+w of the block and its step per k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* PanelB(in Panels panels, int j, int w, int kOffset, out long step)
+    {
+        if (j >= panels.Regular)
+        {
+            step = w;
+            return panels.Ragged;
+        }
+        float* p = panels.Start + (j / GemmLayout.NR) * panels.PanelStride;
+        if (panels.Step != 0)
+        {
+            step = panels.Step;
+            return p;
+        }
+        step = w;
+        return p + (long)kOffset * w;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,6 +22,13 @@ internal readonly unsafe struct GemmKernel256 : IGemmMicroKernel
                 Tile4x16(kc, a + r, aStep, b + j, bStep, c + r * ldc + j, ldc, load);
     }
 
+    /// <summary>The 32-wide tile, then the extra columns in a separate pass vectorised across the 8 rows.</summary>
+    public static void TileWithColumns(int kc, float* a, long aStep, float* b, long bStep, float* bx, long bxStep, int rx, float* c, long ldc, bool load)
+    {
+        Tile(kc, a, aStep, b, bStep, GemmLayout.NR, c, ldc, load);
+        GemmColumns.Compute(kc, a, aStep, bx, bxStep, rx, c + GemmLayout.NR, ldc, load);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Tile4x16(int kc, float* a, long aStep, float* b, long bStep, float* c, long ldc, bool load)
     {

@@ -26,4 +26,19 @@ internal readonly unsafe struct GemmKernelScalar : IGemmMicroKernel
             }
         }
     }
+    public static void TileWithColumns(int kc, float* a, long aStep, float* b, long bStep, float* bx, long bxStep, int rx, float* c, long ldc, bool load)
+    {
+        Tile(kc, a, aStep, b, bStep, GemmLayout.NR, c, ldc, load);
+        for (int r = 0; r < GemmLayout.MR; r++)
+        {
+            for (int t = 0; t < rx; t++)
+            {
+                float* cr = c + r * ldc + GemmLayout.NR + t;
+                float s = load ? *cr : 0f;
+                for (int p = 0; p < kc; p++)
+                    s = MathF.FusedMultiplyAdd(a[p * aStep + r], bx[p * bxStep + t], s);
+                *cr = s;
+            }
+        }
+    }
 }

@@ -21,6 +21,16 @@ internal static class GemmLayout
     public const int NarrowNR = 16;
 
     /// <summary>
+    /// A remainder of at most this many columns (N mod 32, e.g. the 65-word vocabulary) rides along
+    /// with the last full panel (<see cref="IGemmMicroKernel.TileWithColumns"/>) instead of costing
+    /// a 16-wide panel: 18 instead of 24 FMAs per k for the last 33–34 columns.
+    /// </summary>
+    public const int MaxExtraColumns = 2;
+
+    /// <summary>Row stride of the scratch tile that stands in for C at ragged edges.</summary>
+    public const int TileStride = NR + NarrowNR;
+
+    /// <summary>
     /// K block. The per-element chain is carried through C across K blocks (C is loaded into the
     /// accumulators at the start of every block after the first), so blocking never reorders a sum.
     /// KC·NR·4 bytes = 32 KB: the B micro-panel of a tile stays in the 48 KB L1 across row tiles.

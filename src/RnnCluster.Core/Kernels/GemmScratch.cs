@@ -19,7 +19,7 @@ internal sealed unsafe class GemmScratch
 
     private GemmScratch()
     {
-        Tile = Allocate(GemmLayout.MR * GemmLayout.NR);
+        Tile = Allocate(GemmLayout.MR * GemmLayout.TileStride);
     }
 
     ~GemmScratch()
@@ -31,7 +31,7 @@ internal sealed unsafe class GemmScratch
 
     public static GemmScratch Current => t_current ??= new GemmScratch();
 
-    /// <summary>An MR×NR tile (row stride NR) that stands in for C at the ragged edges.</summary>
+    /// <summary>An MR×(NR+16) tile (row stride TileStride) that stands in for C at the ragged edges.</summary>
     public float* Tile { get; }
 
     public float* A(long length) => Ensure(ref _a, ref _aLength, length);

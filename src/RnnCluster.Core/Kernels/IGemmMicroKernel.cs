@@ -20,4 +20,11 @@ internal unsafe interface IGemmMicroKernel
     /// <param name="ldc">Row stride of <paramref name="c"/>.</param>
     /// <param name="load">Continue the chains stored in C (accumulate, or a later K block) instead of starting at +0.</param>
     static abstract void Tile(int kc, float* a, long aStep, float* b, long bStep, int w, float* c, long ldc, bool load);
+
+    /// <summary>
+    /// An MR×32 tile (w = 32, as <see cref="Tile"/>) plus rx (1..MaxExtraColumns) extra columns
+    /// right of it, C[r, 32 + t] for t &lt; rx, whose B values are at bx + p·bxStep + t (a packed
+    /// narrow panel, zero-padded). Same per-element chain as every other tile.
+    /// </summary>
+    static abstract void TileWithColumns(int kc, float* a, long aStep, float* b, long bStep, float* bx, long bxStep, int rx, float* c, long ldc, bool load);
 }
