@@ -8,9 +8,10 @@ namespace RnnCluster.Core.Kernels;
 /// Summation contract (what makes results bitwise reproducible on every machine and every
 /// SIMD width): every output element is ONE fused-multiply-add chain over k in ascending order,
 ///   c = C₀ (or +0.0f);  for k = 0..K-1: c = fma(op(A)[i,k], op(B)[k,j], c)
-/// Vectorisation runs across j (independent outputs), never across k, so register tiles,
-/// cache blocks and vector widths change speed only, never a single bit. See
-/// <see cref="ReferenceGemm"/> for the literal statement, <see cref="GemmDriver"/> for the blocking.
+/// Vectorisation runs across j (independent outputs; for a 1–2 column remainder across i, also
+/// independent outputs), never across k, so register tiles, cache blocks and vector widths change
+/// speed only, never a single bit. See <see cref="ReferenceGemm"/> for the literal statement,
+/// <see cref="GemmDriver"/> for the blocking, <see cref="GemmLayout"/> for the packed layouts.
 ///
 /// Thread safety: any number of threads may call concurrently (packing buffers are per thread).
 /// </summary>

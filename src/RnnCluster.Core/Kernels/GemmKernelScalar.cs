@@ -26,6 +26,8 @@ internal readonly unsafe struct GemmKernelScalar : IGemmMicroKernel
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TileWithColumns(int kc, float* a, long aStep, float* b, long bStep, float* bx, long bxStep, int rx, float* c, long ldc, bool load)
     {
         Tile(kc, a, aStep, b, bStep, GemmLayout.NR, c, ldc, load);

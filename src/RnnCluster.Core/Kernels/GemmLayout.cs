@@ -6,8 +6,11 @@ namespace RnnCluster.Core.Kernels;
 ///
 /// Packed A: panels of <see cref="MR"/> rows; panel layout [k][MR] (row i of the panel at offset
 /// k·MR + i), rows past M are zero. Packed B: panels of <see cref="NR"/> columns, layout [k][w];
-/// only the last panel may be narrower: w = 16 when at most 16 columns remain (so N = 65 costs
-/// 64 + 16 columns of work, not 64 + 32), else 32; columns past N are zero.
+/// only the last panel may be narrower: w = 16 when at most 16 columns remain, else 32; columns
+/// past N are zero. (A remainder of 1–2 columns is not computed 16 wide but folded into the last
+/// full panel's tiles, see <see cref="MaxExtraColumns"/>.)
+///
+/// KC, MC and NC are static fields only so the benchmark can sweep them; nothing else writes them.
 /// </summary>
 internal static class GemmLayout
 {
