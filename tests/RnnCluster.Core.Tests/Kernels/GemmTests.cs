@@ -33,14 +33,17 @@ public sealed unsafe class GemmTests
         for (int len = 0; len <= 256; len++)
         {
             // The other two dimensions small and odd; all four transposes and both accumulate flags.
+            // Odd lengths pair with N = 33 / 35 so full 8×32 tiles, the 1-column remainder and the
+            // narrow 16-wide panel all see every length; even ones with a single ragged tile.
             for (int variant = 0; variant < 8; variant++)
             {
                 bool transA = (variant & 1) != 0, transB = (variant & 2) != 0, accumulate = (variant & 4) != 0;
+                bool odd = len % 2 == 1;
                 var shape = dimension switch
                 {
-                    'M' => (m: len, n: 7, k: 5),
+                    'M' => (m: len, n: odd ? 33 : 7, k: 5),
                     'N' => (m: 13, n: len, k: 3),
-                    _ => (m: 3, n: 17, k: len),
+                    _ => (m: 9, n: odd ? 35 : 17, k: len),
                 };
                 AssertMatchesReference(path, shape.m, shape.n, shape.k, transA, transB, accumulate, rng, pad: variant % 3);
             }
