@@ -4,6 +4,8 @@ return args.Length == 0 ? Usage() : args[0] switch
 {
     "lstm" => LstmBenchmark.Run(args[1..]),
     "quality" => QualityBenchmark.Run(args[1..]),
+    "gemm" => GemmBenchmark.Run(args[1..]),
+    "peak" => PeakBenchmark.Run(args[1..]),
     "transfer" => TransferBenchmark.Run(args[1..]),
     "transfer-peer" => TransferBenchmark.Peer(),
     _ => Usage(),
@@ -11,6 +13,6 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|transfer|gemm|peak [options]");
+    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|gemm|peak|transfer [options]");
     return 2;
 }
