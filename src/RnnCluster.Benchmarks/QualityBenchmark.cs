@@ -12,8 +12,10 @@ namespace RnnCluster.Benchmarks;
 /// Time to quality on one thread: trains (config b by default) for S seconds of training time on
 /// the first 90% of the corpus and prints the validation loss (mean nats per token over the whole
 /// last 10%, non-overlapping windows of T targets from the zero state) every 30 s and at the end.
-///   quality --corpus FILE --seconds S [--embed --hidden --layers --seq --batch --lr --dropout --cell]
+///   quality --corpus FILE --seconds S [--embed --hidden --layers --seq --batch --lr --dropout --cell] [--schedule cosine|constant]
 /// Lines: seconds=… step=… val_loss=…  (evaluation time is not counted as training time)
+/// With the cosine schedule (the default) the decay length is the number of steps that fit in
+/// S seconds, estimated from a few untimed steps of a throwaway model before the run.
 /// </summary>
 internal static class QualityBenchmark
 {
@@ -29,7 +31,13 @@ internal static class QualityBenchmark
         var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, o.Int("embed", 64), o.Int("hidden", 256), o.Int("layers", 2), o.Float("dropout", 0f));
         int seq = o.Int("seq", 64);
         var settings = new TrainingSettings((ulong)o.Int("seed", 1), seq, o.Int("batch", 32), o.Int("micro-batches", 1),
-            new OptimizerSettings(OptimizerKind.Adam, o.Float("lr", 2e-3f)), new LrSchedule(), ClipNorm: 5f);
+            new OptimizerSettings(OptimizerKind.Adam, o.Float("lr", 4e-3f)), new LrSchedule(), ClipNorm: 5f);
+        if ((o.String("schedule") ?? "cosine") == "cosine")
+        {
+            int steps = EstimateSteps(model, settings, split.Train, seconds);
+            settings = settings with { Schedule = new LrSchedule(LrScheduleKind.WarmupCosine, WarmupSteps: 0, DecaySteps: steps, MinLrFraction: 0.05f) };
+            Console.WriteLine($"cosine learning-rate decay over an estimated {steps} steps");
+        }
         Console.WriteLine($"{model}; T={seq} B={settings.Batch}; train {split.TrainCount:N0} tokens, validation {split.ValidationCount:N0}; 1 thread");
 
         using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), split.Train);
@@ -61,5 +69,21 @@ internal static class QualityBenchmark
             Console.WriteLine(generator.Generate(new GenerationOptions(Length: 400, Temperature: 0.8f, Prime: "ROMEO:", Seed: (ulong)i + 1)));
         }
         return 0;
+    }
+
+    /// <summary>Steps that fit in the budget, from the median of a few steps after warm-up.</summary>
+    private static int EstimateSteps(ModelDescription model, TrainingSettings settings, ReadOnlyMemory<int> train, double seconds)
+    {
+        using var probe = new ReferenceTrainer(TrainingState.Initial(model, settings), train);
+        var times = new List<double>();
+        for (int i = 0; i < 16; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            probe.Step();
+            if (i >= 6)
+                times.Add(clock.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return (int)(seconds / times[times.Count / 2]);
     }
 }

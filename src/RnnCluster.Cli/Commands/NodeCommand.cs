@@ -32,11 +32,12 @@ internal static class NodeCommand
         var plain = new Option<bool>("--plain") { Description = "plain log lines instead of the live display" };
         var verbose = ConfiguredDefaults.Make<bool>("--verbose", "Akka's informational log lines", false);
         var samples = ConfiguredDefaults.Make<int>("--samples", "coordinator: text samples generated at the end", 1);
+        var rejoinFor = ConfiguredDefaults.Make<double>("--rejoin-for", "worker node: keep joining again for this many seconds after losing the coordinator or being downed", 600);
 
         var command = new Command("node", "Run one member of a cluster (any subset of the roles coordinator, ps, worker)");
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
-        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples })
+        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor })
             command.Options.Add(option);
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
@@ -76,7 +77,16 @@ internal static class NodeCommand
 
             if (plan is null)
             {
-                var (ended, _) = await TrainingSession.RunAsync(session, cancel);
+                // A worker node outlives a lost coordinator or its own downing: it joins again
+                // (same address, fresh actor system) and gets work from the next step on.
+                var giveUp = DateTime.UtcNow.AddSeconds(p.GetValue(rejoinFor));
+                var result = await TrainingSession.RunAsync(session, cancel);
+                while (result.LostCluster && roleList.SequenceEqual([Roles.Worker]) && DateTime.UtcNow < giveUp && !cancel.IsCancellationRequested)
+                {
+                    Console.WriteLine($"node lost its cluster ({result.Ended.Summary}); joining again");
+                    result = await TrainingSession.RunAsync(session, cancel);
+                }
+                var ended = result.Ended;
                 if (ended.Success)
                     Console.WriteLine($"run {ended.RunId} ended: {ended.Summary.Split('\n')[0]}");
                 else

@@ -42,13 +42,14 @@ internal sealed class RunArguments
     public Option<int> ValidateEvery { get; } = ConfiguredDefaults.Make<int>("--validate-every", "validation loss every V steps (0 = at the end only)", 0);
     public Option<string?> RunId { get; } = ConfiguredDefaults.MakeOptional<string>("--run-id", "name of a new run (default: run-<date>-<time>)");
     public Option<string?> Resume { get; } = ConfiguredDefaults.MakeOptional<string>("--resume", "continue run ID from its latest checkpoint");
+    public Option<double?> MaxSeconds { get; } = ConfiguredDefaults.MakeNullable<double>("--max-seconds", "end the run (with a checkpoint) after this many seconds of training, even before --steps");
     public Option<double> StepTimeout { get; } = ConfiguredDefaults.Make<double>("--step-timeout", "seconds before a step's missing micro-batches are handed out again", 60);
 
     public IEnumerable<Option> All =>
     [
         Corpus, Dataset, Tokens, MaxVocab, Cell, Embed, Hidden, Layers, Dropout, Seq, Batch, MicroBatches, Steps, Epochs,
         Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, DecaySteps, DecayFactor, Clip, Seed, Mode, Staleness,
-        CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout,
+        CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout, MaxSeconds,
     ];
 
     public void AddTo(Command command, bool withSeed = true)

@@ -121,7 +121,8 @@ internal static class RunPlanner
             throw new UsageException($"Run id '{runId}' must be 1–100 characters without spaces or slashes.");
 
         var request = new RunRequest(runId, definition, train, validation, resume is not null, targetSteps,
-            new CheckpointPolicy(every, keep), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))));
+            new CheckpointPolicy(every, keep), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
+            p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null);
         return new RunPlan(request, tokenizer.Vocabulary, $"{corpusName} ({tokens.Length:N0} tokens, vocabulary {tokenizer.Vocabulary.Count})", windows);
     }
 

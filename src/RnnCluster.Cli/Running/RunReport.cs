@@ -38,6 +38,8 @@ internal static class RunReport
             return ExitCodes.RunFailed;
         }
         Console.WriteLine(lines[0]);
+        if (outcome?.TimingLine is { } timing)
+            Console.WriteLine(timing);
         try
         {
             await using var reader = await CheckpointStore.OpenAsync(store);

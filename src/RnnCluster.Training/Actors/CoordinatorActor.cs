@@ -47,6 +47,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, int> _refusals = new();
     private readonly SortedDictionary<string, int> _shares = new(StringComparer.Ordinal);
     private readonly Stopwatch _runClock = new();
+    private readonly Stopwatch _trainingClock = new();   // since this session's first step
     private long _timedFromStep = -1;
     private readonly Stopwatch _stepClock = new();
     private readonly Queue<StepTiming> _timings = new();
@@ -54,6 +55,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private long _nextSequence;              // async: next micro-batch sequence number
     private readonly Queue<long> _retry = new(); // async: refused sequence numbers
     private long _appliedUpdates;
+    private IActorRef? _server;              // the run's state actor, watched
+    private bool _serverKnown;               // it answered once: the run exists in the store
+    private bool _awaitingServer;            // lost it; waiting for a restarted one
     private int _maxStaleness;
 
     public CoordinatorActor(RunRequest request, IActorRef parameterServer)
@@ -64,7 +68,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _trainBytes = IntBytes.From(request.TrainTokens);
         _validationBytes = IntBytes.From(request.ValidationTokens);
 
-        Receive<BeginTick>(_ => _parameterServer.Tell(new BeginRun(_request.RunId, _request.Definition, _request.Resume, _request.TargetSteps, _request.Checkpoints)));
+        // After the first RunReady the run exists in the store: a server that comes back resumes it.
+        Receive<BeginTick>(_ => _parameterServer.Tell(new BeginRun(_request.RunId, _request.Definition, _request.Resume || _serverKnown, _request.TargetSteps, _request.Checkpoints)));
         Receive<RunReady>(m => ForThisRun(m, OnRunReady));
         Receive<RunRefused>(m => ForThisRun(m, r => EndRun(false, $"run refused: {r.Reason}")));
         Receive<RegisterWorker>(OnRegisterWorker);
@@ -102,14 +107,24 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             if (_running && !_finishing && !_workers.Values.Any(w => w.Assignment is not null))
                 Finish();
         });
-        Receive<Terminated>(t => LoseWorker(t.ActorRef, "terminated"));
+        Receive<Terminated>(t =>
+        {
+            if (t.ActorRef.Equals(_server))
+                LoseServer("terminated");
+            else
+                LoseWorker(t.ActorRef, "terminated");
+        });
         Receive<ClusterEvent.UnreachableMember>(u =>
         {
+            if (_server is not null && _server.Path.Address == u.Member.Address)
+                LoseServer($"node {u.Member.Address} unreachable");
             foreach (var worker in _workers.Keys.Where(w => w.Path.Address == u.Member.Address).ToList())
                 LoseWorker(worker, $"node {u.Member.Address} unreachable");
         });
         Receive<ClusterEvent.MemberRemoved>(r =>
         {
+            if (_server is not null && _server.Path.Address == r.Member.Address)
+                LoseServer($"node {r.Member.Address} removed");
             foreach (var worker in _workers.Keys.Where(w => w.Path.Address == r.Member.Address).ToList())
                 LoseWorker(worker, $"node {r.Member.Address} removed");
         });
@@ -200,6 +215,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void OnRunReady(RunReady ready)
     {
         Timers.Cancel("begin");
+        WatchServer(Sender);
+        if (_awaitingServer)
+        {
+            ResumeWithServer(ready);
+            return;
+        }
         if (_running || _runFinished)
             return;
         _running = true;
@@ -208,6 +229,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _appliedUpdates = ready.Step;
         _nextSequence = ready.Step;
         _log.Info("Run '{0}' starts at step {1} of {2}: {3}.", _request.RunId, _step, _request.TargetSteps, ready.Note);
+        _trainingClock.Start();
         Publish(ready.Note);
         if (Done)
         {
@@ -225,9 +247,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
-    private bool Done => _request.Definition.Mode == TrainingMode.Async
+    private bool Done => (_request.Definition.Mode == TrainingMode.Async
         ? _appliedUpdates >= _request.TargetSteps * _microBatches
-        : _step >= _request.TargetSteps;
+        : _step >= _request.TargetSteps) || OutOfTime;
+
+    private bool OutOfTime => _request.TimeBudget is { } budget && _trainingClock.Elapsed >= budget;
 
     private void ScheduleStep()
     {
@@ -337,6 +361,61 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     // ---- failures ------------------------------------------------------------------------------
+
+    private void WatchServer(IActorRef server)
+    {
+        _serverKnown = true;
+        if (server.Equals(_server) || server.IsNobody())
+            return;
+        if (_server is not null)
+            Context.Unwatch(_server);
+        _server = server;
+        Context.Watch(server);
+    }
+
+    /// <summary>
+    /// The parameter server died (process killed, node removed). Its last checkpoint holds the
+    /// run: ask until a restarted server has loaded it, then continue from its step.
+    /// </summary>
+    private void LoseServer(string why)
+    {
+        if (_awaitingServer || _runFinished)
+            return;
+        _log.Warning("Run '{0}': lost the parameter server ({1}) at step {2}; waiting for it to come back.", _request.RunId, why, _step);
+        Publish($"parameter server lost ({why}); waiting for it to resume from its last checkpoint");
+        if (_server is not null)
+            Context.Unwatch(_server);
+        _server = null;
+        _awaitingServer = true;
+        Timers.Cancel("deadline");
+        foreach (var slot in _workers.Values)
+            slot.Assignment = null;
+        Timers.StartPeriodicTimer("begin", BeginTick.Instance, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
+    }
+
+    private void ResumeWithServer(RunReady ready)
+    {
+        _awaitingServer = false;
+        _log.Info("Run '{0}': the parameter server is back at step {1} ({2}).", _request.RunId, ready.Step, ready.Note);
+        Publish($"parameter server back at step {ready.Step}");
+        _step = ready.Step;
+        _appliedUpdates = ready.Step;
+        _nextSequence = ready.Step;
+        _retry.Clear();
+        if (_finishing)
+        {
+            _finishing = false;
+            Finish();
+            return;
+        }
+        if (Done)
+            Finish();
+        else if (_request.Definition.Mode == TrainingMode.Async)
+            foreach (var (worker, slot) in Live.ToList())
+                AssignAsync(worker, slot);
+        else
+            ScheduleStep();
+    }
 
     private void LoseWorker(IActorRef worker, string why)
     {
@@ -465,7 +544,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         _validationLoss = result.Loss;
         _parameterServer.Tell(new RecordValidation(_request.RunId, result.Version, result.Loss));
-        Publish($"validation loss {result.Loss:F4} at step {result.Version}");
+        Publish(FormattableString.Invariant($"validation loss {result.Loss:F4} at step {result.Version} ({_trainingClock.Elapsed.TotalSeconds:F0} s)"));
         if (_evaluationPending)
         {
             _evaluationPending = false;
@@ -507,7 +586,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (!_runFinished || _evaluationPending)
             return;
-        string message = _stopRequested && !Done ? $"stopped at step {_step}" : $"finished at step {_step}";
+        string message = _stopRequested && !Done ? $"stopped at step {_step}"
+            : OutOfTime && _step < _request.TargetSteps ? FormattableString.Invariant($"time budget of {_request.TimeBudget!.Value.TotalSeconds:F0} s used up at step {_step}")
+            : $"finished at step {_step}";
         if (_shares.Count > 0)
             message += $"; steps computed per worker: {string.Join(", ", _shares.Select(s => $"{s.Key}={s.Value}"))}";
         if (_request.Definition.Mode == TrainingMode.Async)
@@ -520,7 +601,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_workers.Count == 0 && _nodes.Count == 0 && !success)
             _log.Error("Run '{0}' failed: {1}", _request.RunId, message);
         var outcome = new RunOutcome(_request.RunId, success, _step, TokensPerSecond, _trainLoss, _validationLoss, message,
-            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null);
+            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null, AverageTiming());
         var ended = new RunEnded(_request.RunId, success, $"{message}\n{outcome.SummaryLine}");
         foreach (var worker in _workers.Keys)
             worker.Tell(ended);
@@ -544,12 +625,14 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         ReceiveAny(_ => { });
     };
 
+    private StepTiming AverageTiming() => _timings.Count == 0
+        ? new StepTiming(0, 0, 0, 0, 0)
+        : new StepTiming(_timings.Average(t => t.StepMs), _timings.Average(t => t.ComputeMs), _timings.Average(t => t.WaitMs),
+            _timings.Average(t => t.ReduceMs), _timings.Average(t => t.ApplyMs));
+
     private void Publish(string? note)
     {
-        var timing = _timings.Count == 0
-            ? new StepTiming(0, 0, 0, 0, 0)
-            : new StepTiming(_timings.Average(t => t.StepMs), _timings.Average(t => t.ComputeMs), _timings.Average(t => t.WaitMs),
-                _timings.Average(t => t.ReduceMs), _timings.Average(t => t.ApplyMs));
+        var timing = AverageTiming();
         double epoch = (double)_step * _request.Definition.Settings.Batch / _request.WindowsPerEpoch;
         Context.System.EventStream.Publish(new RunProgress(_request.RunId, _step, _request.TargetSteps, epoch, _trainLoss, _validationLoss,
             TokensPerSecond, _workers.Values.Count(w => w.Ready), _lastCheckpoint, timing, note));

@@ -16,7 +16,8 @@ public sealed record RunRequest(
     CheckpointPolicy Checkpoints,
     int MinWorkers,
     int ValidateEvery,
-    TimeSpan StepTimeout)
+    TimeSpan StepTimeout,
+    TimeSpan? TimeBudget = null)
 {
     /// <summary>Windows per epoch: W = (N − 1) / T, the sampler's definition.</summary>
     public long WindowsPerEpoch => Math.Max(1, (TrainTokens.Length - 1) / Definition.Settings.SeqLen);
@@ -50,8 +51,13 @@ public sealed record RunOutcome(
     double TrainLoss,
     double? ValidationLoss,
     string Message,
-    int? MaxStaleness = null)
+    int? MaxStaleness = null,
+    StepTiming? Timing = null)
 {
+    /// <summary>Where a step's time went (averages over the last 20 steps), for people.</summary>
+    public string? TimingLine => Timing is not { StepMs: > 0 } t ? null : FormattableString.Invariant(
+        $"time per step {t.StepMs:F1} ms: compute {t.ComputeMs:F1} (slowest worker), reduce {t.ReduceMs:F1}, apply {t.ApplyMs:F1}, transfer and waiting {Math.Max(0, t.StepMs - t.ComputeMs - t.ReduceMs - t.ApplyMs):F1}");
+
     /// <summary>The summary line scripts read: the last line `train` prints.</summary>
     public string SummaryLine =>
         FormattableString.Invariant($"run={RunId} steps={Steps} tokens_per_s={TokensPerSecond:F0} train_loss={TrainLoss:F4} val_loss={(ValidationLoss is { } v ? v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "nan")}");

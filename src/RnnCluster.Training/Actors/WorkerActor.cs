@@ -35,13 +35,16 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly ComputeThread _thread;
     private readonly Wire _wire = Wire.For(Context.System);
     private IActorRef? _parameterServerDirect; // the run's state actor itself, learnt from its replies
+    private IActorRef? _coordinatorDirect;     // the coordinator singleton that welcomed us, watched
 
     private WorkerWelcome? _run;
     private ShareComputer? _share;          // touched on the compute thread only
     private Evaluator? _evaluator;          // touched on the compute thread only
     private ParametersAvailable? _parameters;
     private readonly Queue<AssignWork> _pending = new();
-    private long _requestedVersion = -1;
+    private const long NotRequested = long.MinValue;
+    private long _requestedVersion = NotRequested; // asked for, not yet answered
+    private long _answeredFor = NotRequested;      // the version the cached parameters were last fetched for
     private bool _busy;
     private bool _crashed;
     private bool _corrupted;
@@ -60,7 +63,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<WorkerWelcome>(OnWelcome);
         Receive<RetryParameters>(_ =>
         {
-            _requestedVersion = -1;
+            // Ask through the singleton proxy again: the server we knew may be gone.
+            _requestedVersion = NotRequested;
+            _parameterServerDirect = null;
             TryStart();
         });
         Receive<WorkerRefused>(m => _log.Error("Worker {0} refused by the coordinator: {1}", _workerId, m.Reason));
@@ -74,6 +79,17 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<InjectedCrash>(m => throw new InjectedWorkerCrashException(_workerId, m.Step));
         Receive<ComputeFailed>(m => throw new InvalidOperationException($"Worker {_workerId} failed computing step {m.Step}: {m.Error}"));
         Receive<RunEnded>(m => ForThisRun(m, _ => Context.Stop(Self)));
+        Receive<Terminated>(t =>
+        {
+            if (!t.ActorRef.Equals(_coordinatorDirect))
+                return;
+            // The coordinator died (its node failed or moved): forget its assignments and
+            // register with whichever coordinator comes next; the model replica stays.
+            _log.Warning("Worker {0}: the coordinator is gone; registering again.", _workerId);
+            _coordinatorDirect = null;
+            _pending.Clear();
+            Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -106,6 +122,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnWelcome(WorkerWelcome welcome)
     {
+        if (!Sender.IsNobody() && !Sender.Equals(_coordinatorDirect))
+        {
+            if (_coordinatorDirect is not null)
+                Context.Unwatch(_coordinatorDirect);
+            _coordinatorDirect = Sender;
+            Context.Watch(Sender);
+        }
         if (_run is not null)
         {
             if (welcome.RunId == _run.RunId)
@@ -173,8 +196,16 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private void OnParameters(ParametersAvailable parameters)
     {
         _parameterServerDirect = Sender;
-        if (_parameters is null || parameters.Version >= _parameters.Version)
+        // The answer to our request is the server's truth even when it is older than the cache:
+        // a parameter server restarted from its last checkpoint serves that checkpoint's version.
+        bool answer = _requestedVersion != NotRequested && parameters.Version >= _requestedVersion;
+        if (_parameters is null || parameters.Version >= _parameters.Version || answer)
             _parameters = parameters;
+        if (answer)
+        {
+            _answeredFor = _requestedVersion;
+            _requestedVersion = NotRequested;
+        }
         TryStart();
         TryEvaluate();
     }
@@ -183,28 +214,30 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         if (_busy || _pending.Count == 0 || _run is null)
             return;
-        long needed = _run.Mode == TrainingMode.Sync ? _pending.Peek().Step : -1;
-        if (_parameters is null || (needed >= 0 && _parameters.Version < needed))
+        bool sync = _run.Mode == TrainingMode.Sync;
+        long needed = sync ? _pending.Peek().Step : -1;
+        if (_parameters is not null && (!sync || _parameters.Version == needed))
         {
-            if (_requestedVersion < Math.Max(needed, 0) || _parameters is null)
-            {
-                _requestedVersion = Math.Max(needed, 0);
-                _parameterServer.Tell(new RequestParameters(_run.RunId, needed, _workerId));
-            }
-            // A reply can be lost with a connection or a failed-over server: ask again if nothing comes.
-            if (!Timers.IsTimerActive("await-parameters"))
-                Timers.StartSingleTimer("await-parameters", RetryParameters.Instance, TimeSpan.FromSeconds(5));
+            Timers.Cancel("await-parameters");
+            Compute(_pending.Dequeue(), _parameters);
             return;
         }
-        Timers.Cancel("await-parameters");
-        if (needed >= 0 && _parameters.Version > needed)
+        if (_parameters is not null && _parameters.Version > needed && _answeredFor == needed)
         {
-            _log.Debug("Worker {0} drops the stale assignment of step {1} (parameters are at {2}).", _workerId, needed, _parameters.Version);
+            // The server itself is past this step (someone else finished it): nothing to do.
+            _log.Debug("Worker {0} drops the stale assignment of step {1} (the server is at {2}).", _workerId, needed, _parameters.Version);
             _pending.Dequeue();
             TryStart();
             return;
         }
-        Compute(_pending.Dequeue(), _parameters);
+        if (_requestedVersion != needed)
+        {
+            _requestedVersion = needed;
+            (_parameterServerDirect ?? _parameterServer).Tell(new RequestParameters(_run.RunId, needed, _workerId));
+        }
+        // A reply can be lost with a connection or a failed-over server: ask again if nothing comes.
+        if (!Timers.IsTimerActive("await-parameters"))
+            Timers.StartSingleTimer("await-parameters", RetryParameters.Instance, TimeSpan.FromSeconds(5));
     }
 
     private void Compute(AssignWork work, ParametersAvailable parameters)
@@ -263,10 +296,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _busy = false;
         _idle.Restart();
         _coordinator.Tell(new WorkDone(_run!.RunId, done.Step, _workerId, done.ComputeMs, done.WaitMs));
-        if (_run.Mode == TrainingMode.Sync)
+        if (_run.Mode == TrainingMode.Sync && _requestedVersion != done.Step + 1)
         {
             _requestedVersion = done.Step + 1;
-            _parameterServer.Tell(new RequestParameters(_run.RunId, done.Step + 1, _workerId));
+            (_parameterServerDirect ?? _parameterServer).Tell(new RequestParameters(_run.RunId, done.Step + 1, _workerId));
         }
         TryStart();
     }

@@ -29,7 +29,12 @@ public sealed record SessionOptions(
 /// </summary>
 public static class TrainingSession
 {
-    public static async Task<(RunEnded Ended, RunOutcome? Outcome)> RunAsync(SessionOptions options, CancellationToken stop = default)
+    /// <summary>
+    /// Runs until the run ends, this node is removed from the cluster, or (on a worker-only node)
+    /// the coordinator's node is removed. <see cref="SessionResult.LostCluster"/> tells the last two
+    /// apart: such a node may start a new session and join again.
+    /// </summary>
+    public static async Task<SessionResult> RunAsync(SessionOptions options, CancellationToken stop = default)
     {
         var roles = options.Membership.Roles ?? Roles.All;
         bool hostsPs = roles.Contains(Roles.ParameterServer);
@@ -78,12 +83,62 @@ public static class TrainingSession
             else
                 ended.TrySetResult(new RunEnded(options.Request?.RunId ?? "", false, "interrupted"));
         });
+        bool workerOnly = roles.Count == 1 && roles[0] == Roles.Worker;
+        var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = system.WhenTerminated.ContinueWith(_ => lost.TrySetResult("this node left the cluster (downed or shut down)"));
+        if (workerOnly)
+            system.ActorOf(Props.Create(() => new CoordinatorWatch(lost)), "coordinator-watch");
+        var first = await Task.WhenAny(ended.Task, lost.Task);
+        if (first == lost.Task && !ended.Task.IsCompleted)
+        {
+            await host.StopAsync(CancellationToken.None);
+            return new SessionResult(new RunEnded(options.Request?.RunId ?? "", false, lost.Task.Result), null, LostCluster: true);
+        }
         var result = await ended.Task;
         RunOutcome? final = null;
         if (options.Request is not null)
             final = await Task.WhenAny(outcome.Task, Task.Delay(TimeSpan.FromSeconds(5))) == outcome.Task ? outcome.Task.Result : null;
         await host.StopAsync(CancellationToken.None);
-        _ = system;
-        return (result, final);
+        return new SessionResult(result, final, LostCluster: false);
+    }
+
+    /// <summary>On a worker-only node: completes when no member with the coordinator role is left.</summary>
+    private sealed class CoordinatorWatch : ReceiveActor
+    {
+        private readonly HashSet<Akka.Cluster.Member> _coordinators = new();
+        private bool _seen;
+
+        public CoordinatorWatch(TaskCompletionSource<string> lost)
+        {
+            var cluster = Akka.Cluster.Cluster.Get(Context.System);
+            Receive<Akka.Cluster.ClusterEvent.MemberUp>(m => Track(m.Member));
+            Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(m =>
+            {
+                _coordinators.RemoveWhere(c => c.Address == m.Member.Address);
+                if (_seen && _coordinators.Count == 0)
+                    lost.TrySetResult($"the coordinator's node {m.Member.Address} left the cluster");
+            });
+            ReceiveAny(_ => { });
+            cluster.Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(Akka.Cluster.ClusterEvent.MemberUp), typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+        }
+
+        private void Track(Akka.Cluster.Member member)
+        {
+            if (!member.Roles.Contains(Roles.Coordinator))
+                return;
+            _coordinators.Add(member);
+            _seen = true;
+        }
+    }
+}
+
+/// <summary>How a session ended: the run's end (or failure), or this node lost its cluster.</summary>
+public sealed record SessionResult(RunEnded Ended, RunOutcome? Outcome, bool LostCluster)
+{
+    public void Deconstruct(out RunEnded ended, out RunOutcome? outcome)
+    {
+        ended = Ended;
+        outcome = Outcome;
     }
 }
