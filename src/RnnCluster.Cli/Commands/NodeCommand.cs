@@ -32,12 +32,13 @@ internal static class NodeCommand
         var plain = new Option<bool>("--plain") { Description = "plain log lines instead of the live display" };
         var verbose = ConfiguredDefaults.Make<bool>("--verbose", "Akka's informational log lines", false);
         var samples = ConfiguredDefaults.Make<int>("--samples", "coordinator: text samples generated at the end", 1);
+        var ledger = ConfiguredDefaults.MakeOptional<string>("--ledger", "ps role: append one JSON line per applied step naming each sub-tree and the worker that computed it");
         var rejoinFor = ConfiguredDefaults.Make<double>("--rejoin-for", "worker node: keep joining again for this many seconds after losing the coordinator or being downed", 600);
 
         var command = new Command("node", "Run one member of a cluster (any subset of the roles coordinator, ps, worker)");
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
-        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor })
+        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger })
             command.Options.Add(option);
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
@@ -73,7 +74,8 @@ internal static class NodeCommand
                 Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", new WorkerFaults(Expect: expect))).ToList(),
                 reporter is null ? null : reporter.OnProgress,
                 BulkChannel: true,
-                OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"));
+                OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"),
+                LedgerPath: p.GetValue(ledger) is { } ledgerFile ? Path.GetFullPath(ledgerFile) : null);
 
             if (plan is null)
             {

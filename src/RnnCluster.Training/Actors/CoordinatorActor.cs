@@ -280,7 +280,21 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         worker.Tell(new AssignWork(_request.RunId, _step, microBatches));
     }
 
-    private void ArmDeadline() => Timers.StartSingleTimer("deadline", new StepDeadline(_step), _request.StepTimeout);
+    /// <summary>
+    /// A step's deadline: --step-timeout at most, but once step times are known, 10× the average
+    /// (at least 2 s), so a silent worker is noticed long before the Split Brain Resolver's 20 s.
+    /// </summary>
+    private void ArmDeadline()
+    {
+        var timeout = _request.StepTimeout;
+        if (_timings.Count >= 3)
+        {
+            var adaptive = TimeSpan.FromMilliseconds(Math.Max(2000, 10 * _timings.Average(t => t.StepMs)));
+            if (adaptive < timeout)
+                timeout = adaptive;
+        }
+        Timers.StartSingleTimer("deadline", new StepDeadline(_step), timeout);
+    }
 
     private void OnWorkDone(WorkDone done)
     {
@@ -490,12 +504,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (_request.Definition.Mode == TrainingMode.Async)
         {
-            if (!refused.Reason.StartsWith("stale", StringComparison.Ordinal) && CountRefusal((int)(refused.Step % _microBatches), refused))
+            if (!refused.Reason.StartsWith(GradientRefusals.Stale, StringComparison.Ordinal) && CountRefusal((int)(refused.Step % _microBatches), refused))
                 return;
             _retry.Enqueue(refused.Step);
             return;
         }
         if (refused.Step != _step)
+            return;
+        // A duplicate of a re-handed share is refused as overlapping: that is no fault of the data.
+        bool duplicate = refused.Reason.StartsWith(GradientRefusals.Overlap, StringComparison.Ordinal);
+        if (duplicate)
             return;
         for (int m = refused.Lo; m < refused.Hi; m++)
             if (CountRefusal(m, refused))

@@ -43,6 +43,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     private double _stepLoss;
     private int _stepTokens;
     private double _reduceMs;
+    private readonly List<(int Lo, int Hi, string Worker)> _stepLedger = new();
     private readonly Dictionary<IActorRef, long> _waiting = new();
     private byte[]? _publishedBytes;
     private long _publishedVersion = -1;
@@ -293,10 +294,11 @@ public sealed class RunStateActor : ReceivePersistentActor
         if (!_reducer!.Add(node, FloatBytes.View(g.Gradient)))
         {
             _log.Warning("Run '{0}': gradient of step {1} {2} from {3} overlaps micro-batches already received; refused.", _runId, g.Step, node, g.WorkerId);
-            _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, "overlaps micro-batches already received"));
+            _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, GradientRefusals.Overlap));
             return;
         }
         _reduceMs += clock.Elapsed.TotalMilliseconds;
+        _stepLedger.Add((g.Lo, g.Hi, g.WorkerId));
         _stepLoss += g.LossSum;
         _stepTokens += g.Tokens;
         if (_reducer.IsComplete)
@@ -339,6 +341,7 @@ public sealed class RunStateActor : ReceivePersistentActor
         double applyMs = clock.Elapsed.TotalMilliseconds;
         double loss = _stepLoss / Math.Max(1, _stepTokens);
         RecordTrainLoss(step, loss);
+        WriteLedger(step);
         _coordinator?.Tell(new StepApplied(_runId, step, loss, update.GradientNorm, update.LearningRate, _reduceMs, applyMs, 0));
         ResetStep();
         PublishToWaiters();
@@ -368,8 +371,17 @@ public sealed class RunStateActor : ReceivePersistentActor
         CommandAny(_ => { });
     }
 
+    private void WriteLedger(long step)
+    {
+        if (_options.LedgerPath is null)
+            return;
+        var nodes = string.Join(",", _stepLedger.OrderBy(n => n.Lo).Select(n => $"[{n.Lo},{n.Hi},\"{n.Worker}\"]"));
+        File.AppendAllText(_options.LedgerPath, $"{{\"run\":\"{_runId}\",\"step\":{step},\"nodes\":[{nodes}]}}\n");
+    }
+
     private void ResetStep()
     {
+        _stepLedger.Clear();
         _reducer!.Reset();
         _stepLoss = 0;
         _stepTokens = 0;
@@ -420,7 +432,7 @@ public sealed class RunStateActor : ReceivePersistentActor
         else if (problem is null)
         {
             _log.Debug("Run '{0}': rejected async gradient {1} from {2}: staleness {3} > {4}.", _runId, g.Step, g.WorkerId, staleness, _definition.Staleness);
-            _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, $"stale: computed at version {g.ParameterVersion}, the server is at {state.Step} (bound {_definition.Staleness})"));
+            _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, $"{GradientRefusals.Stale}: computed at version {g.ParameterVersion}, the server is at {state.Step} (bound {_definition.Staleness})"));
         }
         _wire.Send(Sender, new AsyncVerdict(_runId, g.Step, accepted, state.Step, CurrentParameterBytes()), Self);
     }

@@ -83,10 +83,10 @@ public static class RnnClusterHosting
         builder.WithSqlPersistence(store.ConnectionString, store.ProviderName, autoInitialize: true);
 
     /// <summary>The parameter-server singleton (on nodes with the "ps" role) and its proxy everywhere.</summary>
-    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole) =>
+    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null) =>
         hostsRole
             ? builder.WithSingleton<ParameterServerKey>("parameter-server",
-                ParameterServerActor.Props(new ParameterServerOptions(PinnedDispatcher)),
+                ParameterServerActor.Props(new ParameterServerOptions(PinnedDispatcher, LedgerPath: ledgerPath)),
                 new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false }, createProxyToo: true)
             : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false });
 

@@ -21,7 +21,8 @@ public sealed record SessionOptions(
     Action<RunProgress>? OnProgress = null,
     LogLevel MinimumLogLevel = LogLevel.Warning,
     bool BulkChannel = false,
-    Action<string>? OnListening = null);
+    Action<string>? OnListening = null,
+    string? LedgerPath = null);
 
 /// <summary>
 /// Runs one process's part of a training run on a generic host (Akka.Hosting) until the run ends:
@@ -57,7 +58,7 @@ public static class TrainingSession
                 .WithRnnClusterMembership(membership);
             if (options.Store is not null)
                 akka.WithRnnClusterStore(options.Store);
-            akka.WithParameterServer(hostsPs)
+            akka.WithParameterServer(hostsPs, options.LedgerPath)
                 .WithCoordinator(options.Request)
                 .WithWorkers(options.Workers, roles.Count == 1 && roles[0] == Roles.Worker
                     ? reason => ended.TrySetResult(new RunEnded("", false, $"every worker of this node stopped: {reason ?? "crashed (see the log above)"}"))

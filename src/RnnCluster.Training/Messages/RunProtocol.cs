@@ -64,6 +64,13 @@ public sealed record GradientRefused(
     [property: Key(4)] string WorkerId,
     [property: Key(5)] string Reason) : IRunMessage;
 
+/// <summary>Reasons of <see cref="GradientRefused"/> that are no fault of the data (not counted towards "diverged").</summary>
+public static class GradientRefusals
+{
+    public const string Overlap = "overlaps micro-batches already received";
+    public const string Stale = "stale";
+}
+
 /// <summary>Parameter server → coordinator: the run cannot continue (e.g. an update made the parameters non-finite).</summary>
 [MessagePackObject]
 public sealed record RunAborted([property: Key(0)] string RunId, [property: Key(1)] string Reason) : IRunMessage;
