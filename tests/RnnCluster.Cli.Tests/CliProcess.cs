@@ -91,10 +91,19 @@ internal sealed class CliProcess : IDisposable
         }
     }
 
+    private bool _disposed;
+
     public void Dispose()
     {
-        if (!_process.HasExited)
-            KillHard();
+        if (_disposed)
+            return;
+        _disposed = true;
+        try
+        {
+            if (!_process.HasExited)
+                KillHard();
+        }
+        catch (InvalidOperationException) { }
         _process.Dispose();
     }
 }
