@@ -33,12 +33,13 @@ internal static class NodeCommand
         var verbose = ConfiguredDefaults.Make<bool>("--verbose", "Akka's informational log lines", false);
         var samples = ConfiguredDefaults.Make<int>("--samples", "coordinator: text samples generated at the end", 1);
         var ledger = ConfiguredDefaults.MakeOptional<string>("--ledger", "ps role: append one JSON line per applied step naming each sub-tree and the worker that computed it");
+        var stableAfter = ConfiguredDefaults.Make<int>("--sbr-stable-after", "seconds the unreachable set must be stable before the Split Brain Resolver (keep-majority) acts", 7);
         var rejoinFor = ConfiguredDefaults.Make<double>("--rejoin-for", "worker node: keep joining again for this many seconds after losing the coordinator or being downed", 600);
 
         var command = new Command("node", "Run one member of a cluster (any subset of the roles coordinator, ps, worker)");
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
-        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger })
+        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger, stableAfter })
             command.Options.Add(option);
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
@@ -66,7 +67,8 @@ internal static class NodeCommand
             }
             var membership = new MembershipOptions(
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
-                Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort));
+                Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort),
+                SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)));
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;

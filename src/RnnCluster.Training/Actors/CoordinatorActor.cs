@@ -120,6 +120,21 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 LoseServer($"node {u.Member.Address} unreachable");
             foreach (var worker in _workers.Keys.Where(w => w.Path.Address == u.Member.Address).ToList())
                 LoseWorker(worker, $"node {u.Member.Address} unreachable");
+            if (IsWorkerOnly(u.Member))
+                Timers.StartSingleTimer("down-" + u.Member.Address, new DownIfStillUnreachable(u.Member), WorkerDownAfter);
+        });
+        Receive<DownIfStillUnreachable>(d =>
+        {
+            // A worker-only node that stays unreachable is downed here rather than left to the
+            // Split Brain Resolver: dead workers must not pile up as unreachable members (with
+            // keep-majority, enough of them would outvote the live side). A downed worker that
+            // was only cut off joins again by itself (node --rejoin-for).
+            var cluster = Cluster.Get(Context.System);
+            if (cluster.State.Unreachable.Any(m => m.Address == d.Member.Address))
+            {
+                _log.Warning("Downing worker node {0}: unreachable for {1} s.", d.Member.Address, WorkerDownAfter.TotalSeconds);
+                cluster.Down(d.Member.Address);
+            }
         });
         Receive<ClusterEvent.MemberRemoved>(r =>
         {
@@ -132,6 +147,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private static readonly TimeSpan WorkerDownAfter = TimeSpan.FromSeconds(5);
+
+    private static bool IsWorkerOnly(Member member) =>
+        member.Roles.Contains(Hosting.Roles.Worker) && !member.Roles.Contains(Hosting.Roles.Coordinator) && !member.Roles.Contains(Hosting.Roles.ParameterServer);
 
     public static Props Props(RunRequest request, IActorRef parameterServer) =>
         Akka.Actor.Props.Create(() => new CoordinatorActor(request, parameterServer));
@@ -467,7 +487,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (!_running || _finishing || deadline.Step != _step || _request.Definition.Mode == TrainingMode.Async)
             return;
-        _log.Warning("Run '{0}': step {1} not complete after {2}; asking what is missing.", _request.RunId, _step, _request.StepTimeout);
+        _log.Warning("Run '{0}': step {1} missed its deadline; asking what is missing.", _request.RunId, _step);
         foreach (var slot in _workers.Values)
             slot.Assignment = null; // whatever is still missing gets handed out again
         _parameterServer.Tell(new QueryMissing(_request.RunId, _step));
@@ -669,6 +689,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private sealed record StepDeadline(long Step) : INoSerializationVerificationNeeded;
+
+    private sealed record DownIfStillUnreachable(Member Member) : INoSerializationVerificationNeeded;
 
     private sealed record EvaluationDeadline : INoSerializationVerificationNeeded
     {

@@ -59,9 +59,9 @@ public static class RnnClusterHosting
                 SplitBrainResolver = new KeepMajorityOption(),
             })
             .AddHocon($"akka.loglevel = {options.LogLevel}", HoconAddMode.Prepend)
-            .AddHocon("""
+            .AddHocon($$"""
                 akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-                akka.cluster.split-brain-resolver.stable-after = 20s
+                akka.cluster.split-brain-resolver.stable-after = {{options.SbrStableAfterSeconds}}s
                 akka.cluster.run-coordinated-shutdown-when-down = on
                 akka.coordinated-shutdown.exit-clr = off
                 akka.log-dead-letters = 0
