@@ -1,4 +1,4 @@
-using System.CommandLine;
+using RnnCluster.Cli;
 using RnnCluster.Cli.Commands;
 
 try
@@ -11,9 +11,4 @@ catch (Exception e) when (e is UsageException or InvalidDataException or FormatE
     return ExitCodes.BadInput;
 }
 
-var root = new RootCommand("RnnCluster: train recurrent language models (LSTM, GRU, RNN) on Akka.NET actors, bit-reproducibly.");
-root.Subcommands.Add(TrainCommand.Create());
-root.Subcommands.Add(NodeCommand.Create());
-root.Subcommands.Add(GenerateCommand.Create());
-root.Subcommands.Add(CheckpointsCommand.Create());
-return await root.Parse(args).InvokeAsync();
+return await CliApp.BuildRoot().Parse(args).InvokeAsync();

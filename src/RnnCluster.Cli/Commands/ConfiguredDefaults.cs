@@ -19,7 +19,13 @@ internal static class ConfiguredDefaults
     public static string? ConfigFile { get; private set; }
 
     /// <summary>Loads --config FILE (found by a scan of the raw arguments) and the environment.</summary>
-    public static void Load(string[] args)
+    public static void Load(string[] args) => Load(args, environment: null);
+
+    /// <summary>
+    /// As <see cref="Load(string[])"/>, with <paramref name="environment"/> standing for the process's
+    /// environment variables when given (tests check deployment files' settings with it).
+    /// </summary>
+    internal static void Load(string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var builder = new ConfigurationBuilder();
         int at = Array.IndexOf(args, "--config");
@@ -30,7 +36,12 @@ internal static class ConfiguredDefaults
                 throw new UsageException($"Configuration file '{args[at + 1]}' does not exist.");
             builder.AddJsonFile(ConfigFile, optional: false);
         }
-        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        if (environment is null)
+            builder.AddEnvironmentVariables(EnvironmentPrefix);
+        else
+            builder.AddInMemoryCollection(environment
+                .Where(v => v.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+                .Select(v => KeyValuePair.Create(v.Key[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), (string?)v.Value)));
         _configuration = builder.Build();
     }
 
