@@ -1,3 +1,4 @@
+using System.CommandLine;
 using RnnCluster.Cli;
 using RnnCluster.Cli.Commands;
 
@@ -11,4 +12,6 @@ catch (Exception e) when (e is UsageException or InvalidDataException or FormatE
     return ExitCodes.BadInput;
 }
 
-return await CliApp.BuildRoot().Parse(args).InvokeAsync();
+// Ctrl+C / SIGTERM cancel the command's token: `train` and the coordinator node then finish the
+// current step and save a checkpoint, which can take a while for a big model.
+return await CliApp.BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });

@@ -58,6 +58,13 @@ internal sealed class CliProcess : IDisposable
         return seen.Task.WaitAsync(timeout);
     }
 
+    /// <summary>SIGTERM (or SIGINT): what `docker stop`, systemd or Ctrl+C send.</summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {_process.Id}")!;
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no graceful shutdown, no final checkpoint.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 

@@ -124,4 +124,29 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         var list = await CliProcess.RunAsync(dir.Path, Timeout, "checkpoints", "list", "--db", db);
         Assert.Contains("step        6", list.Output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task A_signal_stops_after_the_current_step_with_a_checkpoint_and_resume_finishes_bit_exactly(string signal)
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        var straight = await CliProcess.RunAsync(dir.Path, Timeout, Small(db, "straight", 300, "--workers", "2", "--checkpoint-every", "1000"));
+        Assert.True(straight.ExitCode == 0, straight.ToString());
+
+        CliResult stopped;
+        using (var run = CliProcess.Start(dir.Path, Small(db, "stopped", 300, "--workers", "2", "--checkpoint-every", "10")))
+        {
+            await run.WaitForLine("checkpoint of step 20 saved", Timeout);
+            run.Signal(signal);
+            stopped = await run.WaitAsync(Timeout);
+        }
+        output.WriteLine(stopped.ToString());
+        Assert.True(stopped.ExitCode == 0, stopped.ToString());
+        Assert.Contains("stopped at step", stopped.Output, StringComparison.Ordinal);
+        var resumed = await CliProcess.RunAsync(dir.Path, Timeout, "train", "--resume", "stopped", "--steps", "300", "--db", db, "--plain", "--samples", "0");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(await Export(dir, db, "straight"), await Export(dir, db, "stopped"));
+    }
 }

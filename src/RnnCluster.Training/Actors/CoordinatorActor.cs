@@ -104,7 +104,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         {
             _log.Info("Run '{0}': stopping after the current step ({1}).", _request.RunId, m.Reason);
             _stopRequested = true;
-            if (_running && !_finishing && !_workers.Values.Any(w => w.Assignment is not null))
+            if (!_running && !_runFinished)
+                EndRun(false, "interrupted before the run started (nothing was trained)");
+            else if (_running && !_finishing && !_workers.Values.Any(w => w.Assignment is not null))
                 Finish();
         });
         Receive<Terminated>(t =>
@@ -218,8 +220,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         if (!_workers.TryGetValue(Sender, out var slot))
             return;
+        if (!slot.Ready)
+            Publish($"worker {slot.Id} ready");
         slot.Ready = true;
-        Publish($"worker {slot.Id} ready");
         if (!_running)
             return;
         if (_request.Definition.Mode == TrainingMode.Async)
@@ -628,7 +631,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             : OutOfTime && _step < _request.TargetSteps ? FormattableString.Invariant($"time budget of {_request.TimeBudget!.Value.TotalSeconds:F0} s used up at step {_step}")
             : $"finished at step {_step}";
         if (_shares.Count > 0)
-            message += $"; steps computed per worker: {string.Join(", ", _shares.Select(s => $"{s.Key}={s.Value}"))}";
+            message += $"; shares computed per worker: {string.Join(", ", _shares.Select(s => $"{s.Key}={s.Value}"))}";
         if (_request.Definition.Mode == TrainingMode.Async)
             message += $" (max staleness applied {_maxStaleness}, bound {_request.Definition.Staleness})";
         EndRun(true, message);

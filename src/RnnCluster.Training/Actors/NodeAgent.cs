@@ -46,6 +46,7 @@ public sealed class WorkerSupervisor : ReceiveActor
 {
     private int _alive;
     private string? _lastReason;
+    private bool _finished;
 
     /// <param name="allStopped">Called with the last reason given when every worker has stopped (a worker-only node then has nothing left to do).</param>
     public WorkerSupervisor(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped)
@@ -54,9 +55,11 @@ public sealed class WorkerSupervisor : ReceiveActor
             Context.Watch(Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults), $"worker-{i}"));
         _alive = workers.Count;
         Receive<WorkerGaveUp>(m => _lastReason = m.Reason);
+        Receive<WorkerFinished>(_ => _finished = true);
         Receive<Terminated>(_ =>
         {
-            if (--_alive == 0)
+            // Workers stopping because the run ended is the normal end: the node agent reports it.
+            if (--_alive == 0 && !_finished)
                 allStopped?.Invoke(_lastReason);
         });
     }

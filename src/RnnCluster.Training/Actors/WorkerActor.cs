@@ -78,7 +78,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<EvaluationDone>(m => _coordinator.Tell(new EvaluationResult(m.RunId, m.Version, m.Loss, _workerId)));
         Receive<InjectedCrash>(m => throw new InjectedWorkerCrashException(_workerId, m.Step));
         Receive<ComputeFailed>(m => throw new InvalidOperationException($"Worker {_workerId} failed computing step {m.Step}: {m.Error}"));
-        Receive<RunEnded>(m => ForThisRun(m, _ => Context.Stop(Self)));
+        Receive<RunEnded>(m => ForThisRun(m, _ =>
+        {
+            Context.Parent.Tell(new WorkerFinished(m.RunId));
+            Context.Stop(Self);
+        }));
         Receive<Terminated>(t =>
         {
             if (!t.ActorRef.Equals(_coordinatorDirect))
@@ -357,6 +361,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private sealed record ComputeFailed(long Step, string Error) : INoSerializationVerificationNeeded;
 }
+
+/// <summary>A worker tells its supervisor the run it worked for is over (it stops without failing).</summary>
+public sealed record WorkerFinished(string RunId) : INoSerializationVerificationNeeded;
 
 /// <summary>A worker tells its supervisor why it stops of its own accord.</summary>
 public sealed record WorkerGaveUp(string Reason) : INoSerializationVerificationNeeded;

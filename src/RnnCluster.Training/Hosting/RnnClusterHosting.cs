@@ -64,6 +64,8 @@ public static class RnnClusterHosting
                 akka.cluster.split-brain-resolver.stable-after = {{options.SbrStableAfterSeconds}}s
                 akka.cluster.run-coordinated-shutdown-when-down = on
                 akka.coordinated-shutdown.exit-clr = off
+                # A node that cannot join its seeds gives up (and `node` may try again, see --rejoin-for).
+                akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = 30s
                 akka.log-dead-letters = 0
                 akka.log-dead-letters-during-shutdown = off
                 akka.remote.dot-netty.tcp.batching.enabled = false

@@ -52,6 +52,9 @@ public static class TrainingSession
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        // Signals are the caller's (the CLI turns them into a graceful stop); the host must not
+        // tear the actor system down underneath a run that is saving its last checkpoint.
+        builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
         builder.Services.AddAkka(RnnClusterHosting.SystemName, akka =>
         {
             akka.WithRnnClusterSerialization(options.Membership.SerializeAllMessages)
@@ -132,6 +135,14 @@ public static class TrainingSession
             _seen = true;
         }
     }
+}
+
+/// <summary>A host lifetime that ignores console signals: the session's caller owns them.</summary>
+internal sealed class CallerOwnedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>How a session ended: the run's end (or failure), or this node lost its cluster.</summary>
