@@ -33,13 +33,15 @@ internal static class NodeCommand
         var verbose = ConfiguredDefaults.Make<bool>("--verbose", "Akka's informational log lines", false);
         var samples = ConfiguredDefaults.Make<int>("--samples", "coordinator: text samples generated at the end", 1);
         var ledger = ConfiguredDefaults.MakeOptional<string>("--ledger", "ps role: append one JSON line per applied step naming each sub-tree and the worker that computed it");
+        var tlsCert = ConfiguredDefaults.MakeOptional<string>("--tls-cert", "PKCS#12 file with the cluster's certificate and key: TLS between nodes, and only nodes holding it can join");
+        var tlsPassword = ConfiguredDefaults.MakeOptional<string>("--tls-password", "password of --tls-cert (better: RNNCLUSTER_TLS_PASSWORD)");
         var stableAfter = ConfiguredDefaults.Make<int>("--sbr-stable-after", "seconds the unreachable set must be stable before the Split Brain Resolver (keep-majority) acts", 7);
         var rejoinFor = ConfiguredDefaults.Make<double>("--rejoin-for", "worker node: keep joining again for this many seconds after losing the coordinator or being downed", 600);
 
         var command = new Command("node", "Run one member of a cluster (any subset of the roles coordinator, ps, worker)");
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
-        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger, stableAfter })
+        foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger, stableAfter, tlsCert, tlsPassword })
             command.Options.Add(option);
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
@@ -65,10 +67,15 @@ internal static class NodeCommand
                 RunReport.PrintHeader(plan, storeOptions ?? Training.Hosting.StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
                     $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
             }
+            using var credential = p.GetValue(tlsCert) is { } certFile ? LoadCredential(certFile, p.GetValue(tlsPassword)) : null;
+            // With TLS, Akka addresses use the akka.ssl.tcp scheme; accept seeds written either way.
+            seedAddresses = seedAddresses.Select(a => credential is null
+                ? a.Replace("akka.ssl.tcp://", "akka.tcp://", StringComparison.Ordinal)
+                : a.Replace("akka.tcp://", "akka.ssl.tcp://", StringComparison.Ordinal)).ToList();
             var membership = new MembershipOptions(
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
                 Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort),
-                SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)));
+                SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential);
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;
@@ -127,6 +134,18 @@ internal static class NodeCommand
             corpusHash);
     }
 
+    private static Training.Transport.ClusterCredential LoadCredential(string path, string? password)
+    {
+        try
+        {
+            return Training.Transport.ClusterCredential.Load(path, password);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     private static Training.Hosting.StoreOptions ReadStore(ParseResult p, StoreArguments store)
     {
         if (p.GetValue(store.Connection) is null && ConfiguredDefaults.Lookup("connection") is { } connection)
@@ -155,7 +174,7 @@ internal static class NodeCommand
         {
             if (value.Contains("://", StringComparison.Ordinal))
             {
-                if (!value.StartsWith("akka.tcp://rnncluster@", StringComparison.Ordinal))
+                if (!value.StartsWith("akka.tcp://rnncluster@", StringComparison.Ordinal) && !value.StartsWith("akka.ssl.tcp://rnncluster@", StringComparison.Ordinal))
                     throw new UsageException($"Seed node '{value}' must look like akka.tcp://rnncluster@HOST:PORT.");
                 addresses.Add(value);
             }

@@ -45,6 +45,7 @@ public static class RnnClusterHosting
     /// <summary>Remoting and cluster membership, with the Split Brain Resolver chosen explicitly (keep-majority).</summary>
     public static AkkaConfigurationBuilder WithRnnClusterMembership(this AkkaConfigurationBuilder builder, MembershipOptions options) =>
         builder
+            .WithClusterTls(options.Credential)
             .WithRemoting(new RemoteOptions
             {
                 HostName = options.Host,
@@ -79,6 +80,19 @@ public static class RnnClusterHosting
                     cluster.Join(cluster.SelfAddress);
                 }
             });
+
+    /// <summary>
+    /// Mutually authenticated TLS for Akka.Remote, accepting only the cluster's own certificate
+    /// (pinned by thumbprint): a node without it cannot associate, so it cannot join.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClusterTls(this AkkaConfigurationBuilder builder, Transport.ClusterCredential? credential) =>
+        credential is null
+            ? builder
+            : builder
+                .AddHocon("akka.remote.dot-netty.tcp.enable-ssl = on", HoconAddMode.Prepend)
+                .AddSetup(new Akka.Remote.Transport.DotNetty.DotNettySslSetup(credential.Certificate, suppressValidation: false,
+                    requireMutualAuthentication: true, validateCertificateHostname: false,
+                    Akka.Remote.Transport.DotNetty.CertificateValidation.PinnedCertificate(credential.Thumbprint)));
 
     /// <summary>Journal and snapshot store through Akka.Persistence.Sql (tables created on first use).</summary>
     public static AkkaConfigurationBuilder WithRnnClusterStore(this AkkaConfigurationBuilder builder, StoreOptions store) =>

@@ -44,7 +44,7 @@ public static class TrainingSession
 
         // Big messages between processes travel on a channel of their own (see Wire); its port is
         // advertised as a cluster role, so it must be known before the node joins.
-        using var bulk = options.BulkChannel ? new BulkChannel(options.Membership.Host, options.Membership.EffectiveBulkPort) : null;
+        using var bulk = options.BulkChannel ? new BulkChannel(options.Membership.Host, options.Membership.EffectiveBulkPort, options.Membership.Credential) : null;
         var membership = options.Membership with { Roles = bulk is null ? roles : [.. roles, bulk.Role] };
         var ended = new TaskCompletionSource<RunEnded>(TaskCreationOptions.RunContinuationsAsynchronously);
         var outcome = new TaskCompletionSource<RunOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);

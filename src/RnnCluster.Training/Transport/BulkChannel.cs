@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
@@ -22,12 +23,15 @@ public sealed class BulkChannel : IDisposable
     private readonly TcpListener _listener;
     private readonly ConcurrentDictionary<string, Outgoing> _outgoing = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly ClusterCredential? _credential;
     private ExtendedActorSystem? _system;
     private ILoggingAdapter? _log;
 
     /// <param name="port">0 = any free port (it is advertised to the other nodes either way).</param>
-    public BulkChannel(string host, int port = 0)
+    /// <param name="credential">When set, every connection is mutually authenticated TLS with the cluster's certificate.</param>
+    public BulkChannel(string host, int port = 0, ClusterCredential? credential = null)
     {
+        _credential = credential;
         _listener = new TcpListener(ResolveBindAddress(host), port);
         _listener.Server.ReceiveBufferSize = SocketBuffer;
         _listener.Start();
@@ -83,10 +87,16 @@ public sealed class BulkChannel : IDisposable
 
     private void ReadLoop(Socket socket)
     {
-        using var stream = new NetworkStream(socket, ownsSocket: true);
         var remote = socket.RemoteEndPoint;
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
+            if (_credential is not null)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                tls.AuthenticateAsServer(_credential.ServerOptions());
+            }
             while (!_stop.IsCancellationRequested)
             {
                 var frame = BulkFrame.Read(stream);
@@ -95,10 +105,18 @@ public sealed class BulkChannel : IDisposable
                 Deliver(frame.Value.Header, frame.Value.Payload);
             }
         }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            _log?.Warning("Bulk channel: refused a connection from {0} without the cluster's certificate: {1}", remote, e.Message);
+        }
         catch (Exception e) when (e is IOException or InvalidDataException or SocketException or MessagePack.MessagePackSerializationException)
         {
             if (!_stop.IsCancellationRequested)
                 _log?.Warning("Bulk channel: connection from {0} closed: {1}", remote, e.Message);
+        }
+        finally
+        {
+            stream.Dispose();
         }
     }
 
@@ -159,7 +177,7 @@ public sealed class BulkChannel : IDisposable
 
         private void WriteLoop()
         {
-            NetworkStream? stream = null;
+            Stream? stream = null;
             try
             {
                 foreach (var (prefix, payload) in _queue.GetConsumingEnumerable())
@@ -171,7 +189,7 @@ public sealed class BulkChannel : IDisposable
                         stream.Write(payload);
                         Interlocked.Add(ref _bytesSent, prefix.Length + payload.Length);
                     }
-                    catch (Exception e) when (e is IOException or SocketException)
+                    catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException)
                     {
                         stream?.Dispose();
                         stream = null;
@@ -188,11 +206,16 @@ public sealed class BulkChannel : IDisposable
             }
         }
 
-        private NetworkStream Connect()
+        private Stream Connect()
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendBufferSize = SocketBuffer };
             socket.Connect(_host, _port);
-            return new NetworkStream(socket, ownsSocket: true);
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            if (_owner._credential is null)
+                return stream;
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            tls.AuthenticateAsClient(_owner._credential.ClientOptions(_host));
+            return tls;
         }
 
         public void Dispose() => _queue.CompleteAdding();
