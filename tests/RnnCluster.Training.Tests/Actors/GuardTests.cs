@@ -1,0 +1,105 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit.Xunit2;
+using RnnCluster.Training.Actors;
+using RnnCluster.Training.Messages;
+
+namespace RnnCluster.Training.Tests.Actors;
+
+/// <summary>
+/// Messages of another run, of a stale step, of the wrong shape or holding NaN are refused and
+/// logged, never applied. Actor tests with akka.actor.serialize-messages = on and in-memory
+/// persistence; the parameter server is checked through what it still reports missing.
+/// </summary>
+public sealed class GuardTests : TestKit
+{
+    private static readonly Config TestConfig = ConfigurationFactory.ParseString($$"""
+        akka.loglevel = DEBUG
+        akka.actor.serialize-messages = on
+        akka.actor.serializers.rnncluster = "{{typeof(RnnCluster.Training.Serialization.MessagePackMessageSerializer).AssemblyQualifiedName}}"
+        akka.actor.serialization-bindings { "{{typeof(IRnnClusterMessage).AssemblyQualifiedName}}" = rnncluster }
+        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        """);
+
+    private readonly RunFixture _fixture = new("guarded", microBatches: 4);
+
+    public GuardTests() : base(TestConfig)
+    {
+    }
+
+    private (IActorRef Server, Akka.TestKit.TestProbe Coordinator) StartedServer()
+    {
+        var server = Sys.ActorOf(ParameterServerActor.Props(new ParameterServerOptions()), "ps");
+        var coordinator = CreateTestProbe();
+        server.Tell(new BeginRun(_fixture.RunId, _fixture.Definition, false, 10, new CheckpointPolicy(0, 2)), coordinator.Ref);
+        coordinator.ExpectMsg<RunReady>(r => r.Step == 0, TimeSpan.FromSeconds(20));
+        return (server, coordinator);
+    }
+
+    private byte[] Gradient(float fill = 0.01f)
+    {
+        var values = new float[new Core.Model.ParameterLayout(_fixture.Model).TotalSize];
+        Array.Fill(values, fill);
+        return FloatBytes.From(values);
+    }
+
+    [Fact]
+    public void Parameter_server_ignores_other_runs_and_stale_steps_and_refuses_bad_gradients()
+    {
+        var (server, coordinator) = StartedServer();
+
+        EventFilter.Warning(contains: "has no run 'intruder'").ExpectOne(() =>
+            server.Tell(new GradientComputed("intruder", 0, 0, 1, Gradient(), 1, 16, "w-x", 0)));
+
+        EventFilter.Debug(contains: "stale gradient of step 7").ExpectOne(() =>
+            server.Tell(new GradientComputed(_fixture.RunId, 7, 0, 1, Gradient(), 1, 16, "w-late", 7)));
+
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, Gradient(float.NaN), 1, 16, "w-nan", 0));
+        coordinator.ExpectMsg<GradientRefused>(r => r.Reason.Contains("NaN", StringComparison.Ordinal) && r.WorkerId == "w-nan");
+
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, new byte[12], 1, 16, "w-short", 0));
+        coordinator.ExpectMsg<GradientRefused>(r => r.Reason.Contains("the model has", StringComparison.Ordinal));
+
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 1, 3, Gradient(), 1, 16, "w-misaligned", 0));
+        coordinator.ExpectMsg<GradientRefused>(r => r.Reason.Contains("not an aligned sub-tree", StringComparison.Ordinal));
+
+        // Nothing was applied: every micro-batch of step 0 is still missing.
+        server.Tell(new QueryMissing(_fixture.RunId, 0), coordinator.Ref);
+        coordinator.ExpectMsg<MissingMicroBatches>(m => m.MicroBatches.SequenceEqual([0, 1, 2, 3]));
+
+        // A good sub-tree counts once; the same micro-batch again is refused as a duplicate.
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 2, Gradient(), 1, 32, "w-good", 0));
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 1, 2, Gradient(), 1, 16, "w-dup", 0));
+        coordinator.ExpectMsg<GradientRefused>(r => r.Reason == GradientRefusals.Overlap);
+        server.Tell(new QueryMissing(_fixture.RunId, 0), coordinator.Ref);
+        coordinator.ExpectMsg<MissingMicroBatches>(m => m.MicroBatches.SequenceEqual([2, 3]));
+    }
+
+    [Fact]
+    public void Worker_ignores_the_messages_of_another_run()
+    {
+        var coordinator = CreateTestProbe();
+        var server = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props("w0", coordinator.Ref, server.Ref));
+        coordinator.ExpectMsg<RegisterWorker>();
+        worker.Tell(new WorkerWelcome(_fixture.RunId, _fixture.Definition, IntBytes.From(_fixture.Train), IntBytes.From(_fixture.Validation)), coordinator.Ref);
+        coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
+
+        EventFilter.Warning(contains: "ignores AssignWork of run 'other'").ExpectOne(() =>
+            worker.Tell(new AssignWork("other", 0, [0]), coordinator.Ref));
+        server.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void Worker_refuses_a_corpus_whose_hash_does_not_match()
+    {
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props("w1", coordinator.Ref, CreateTestProbe().Ref));
+        coordinator.ExpectMsg<RegisterWorker>();
+        var corrupted = (int[])_fixture.Train.Clone();
+        corrupted[10] ^= 1;
+        worker.Tell(new WorkerWelcome(_fixture.RunId, _fixture.Definition, IntBytes.From(corrupted), IntBytes.From(_fixture.Validation)), coordinator.Ref);
+        coordinator.FishForMessage(m => m is WorkerRefused r && r.Reason.Contains("corpus hash mismatch", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+}
