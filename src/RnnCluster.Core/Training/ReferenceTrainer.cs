@@ -44,7 +44,7 @@ public sealed class ReferenceTrainer : IDisposable
             tokens += result.Tokens;
             _reducer.Add(new TreeNode(m, m + 1), _gradient);
         }
-        var update = State.Apply(_reducer.Result);
+        var update = State.ApplyInPlace(_reducer.MutableResult);
         _computer.SetParameters(State.Parameters);
         return new StepReport(step, loss / tokens, update);
     }

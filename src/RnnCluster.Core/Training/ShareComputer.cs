@@ -37,6 +37,15 @@ public sealed class ShareComputer : IDisposable
         _reducer.Reset();
         foreach (var node in ReductionTree.Cover(microBatches, Settings.MicroBatches))
         {
+            if (node.IsLeaf)
+            {
+                // A single micro-batch is its own sub-tree: hand its gradient over as it is.
+                if (shouldStop?.Invoke() == true)
+                    return;
+                var leaf = _computer.Compute(step, node.Lo, _gradient);
+                onSubtree(node, _gradient, leaf);
+                continue;
+            }
             double loss = 0;
             int tokens = 0;
             for (int m = node.Lo; m < node.Hi; m++)

@@ -55,6 +55,14 @@ public sealed class TrainingState
     /// Applies the reduced gradient of step <see cref="Step"/> (clip, schedule, optimizer) and
     /// advances the step. A non-finite gradient throws and changes nothing.
     /// </summary>
+    /// <summary>Like <see cref="Apply"/>, but clips <paramref name="gradient"/> in place instead of copying it first.</summary>
+    public UpdateResult ApplyInPlace(Span<float> gradient)
+    {
+        var result = _optimizer.Apply(Parameters, gradient, OptimizerState, Step);
+        Step++;
+        return result;
+    }
+
     /// <param name="scale">Multiplies the gradient first (async mode applies single micro-batches).</param>
     public unsafe UpdateResult Apply(ReadOnlySpan<float> reducedGradient, float scale = 1f)
     {

@@ -39,7 +39,10 @@ public sealed unsafe class TreeReducer : IDisposable
         _pending.TryGetValue(node, out var buffer) ? buffer.Span : throw new KeyNotFoundException($"Node {node} is not pending.");
 
     /// <summary>The sum of all M gradients; only when <see cref="IsComplete"/>.</summary>
-    public ReadOnlySpan<float> Result =>
+    public ReadOnlySpan<float> Result => MutableResult;
+
+    /// <summary>The sum, writable: the optimizer clips it in place instead of copying it (valid until <see cref="Reset"/>).</summary>
+    public Span<float> MutableResult =>
         IsComplete ? _pending[new TreeNode(0, Count)].Span : throw new InvalidOperationException("Not all micro-batches have been reduced yet.");
 
     /// <summary>Adds the sum of node [lo, hi); returns false (and ignores it) when any of its micro-batches was already received.</summary>

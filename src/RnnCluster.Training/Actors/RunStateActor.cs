@@ -326,7 +326,7 @@ public sealed class RunStateActor : ReceivePersistentActor
         UpdateResult update;
         try
         {
-            update = state.Apply(_reducer!.Result);
+            update = state.ApplyInPlace(_reducer!.MutableResult);
         }
         catch (NonFiniteGradientException e)
         {
