@@ -51,6 +51,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private long _timedFromStep = -1;
     private readonly Stopwatch _stepClock = new();
     private readonly Queue<StepTiming> _timings = new();
+    private readonly List<double> _stepTimes = new();   // after the first 10 steps, for the summary
+    private double _slowestStep;
     private double _stepComputeMs, _stepWaitMs;
     private long _nextSequence;              // async: next micro-batch sequence number
     private readonly Queue<long> _retry = new(); // async: refused sequence numbers
@@ -358,6 +360,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _trainLoss = applied.TrainLoss;
         var timing = new StepTiming(_stepClock.Elapsed.TotalMilliseconds, _stepComputeMs, _stepWaitMs, applied.ReduceMs, applied.ApplyMs);
         _timings.Enqueue(timing);
+        if (_step - _startStep >= 10)
+        {
+            _stepTimes.Add(timing.StepMs);
+            _slowestStep = Math.Max(_slowestStep, timing.StepMs);
+        }
         while (_timings.Count > 20)
             _timings.Dequeue();
         foreach (var slot in _workers.Values)
@@ -642,7 +649,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_workers.Count == 0 && _nodes.Count == 0 && !success)
             _log.Error("Run '{0}' failed: {1}", _request.RunId, message);
         var outcome = new RunOutcome(_request.RunId, success, _step, TokensPerSecond, _trainLoss, _validationLoss, message,
-            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null, AverageTiming());
+            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null, AverageTiming(),
+            _stepTimes.Count == 0 ? null : new StepSpread(Median(_stepTimes), _slowestStep));
         var ended = new RunEnded(_request.RunId, success, $"{message}\n{outcome.SummaryLine}");
         foreach (var worker in _workers.Keys)
             worker.Tell(ended);
@@ -665,6 +673,12 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<RegisterWorker>(_ => Sender.Tell(ended));
         ReceiveAny(_ => { });
     };
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
 
     private StepTiming AverageTiming() => _timings.Count == 0
         ? new StepTiming(0, 0, 0, 0, 0)

@@ -39,6 +39,9 @@ public sealed record RunProgress(
     StepTiming Timing,
     string? Event);
 
+/// <summary>Step times after the first 10 steps: a checkpoint or a GC pause shows up in the slowest.</summary>
+public sealed record StepSpread(double MedianMs, double SlowestMs);
+
 /// <summary>Where the time of a step goes, averaged over the last steps.</summary>
 public sealed record StepTiming(double StepMs, double ComputeMs, double WaitMs, double ReduceMs, double ApplyMs);
 
@@ -52,11 +55,13 @@ public sealed record RunOutcome(
     double? ValidationLoss,
     string Message,
     int? MaxStaleness = null,
-    StepTiming? Timing = null)
+    StepTiming? Timing = null,
+    StepSpread? Spread = null)
 {
     /// <summary>Where a step's time went (averages over the last 20 steps), for people.</summary>
     public string? TimingLine => Timing is not { StepMs: > 0 } t ? null : FormattableString.Invariant(
-        $"time per step {t.StepMs:F1} ms: compute {t.ComputeMs:F1} (slowest worker), reduce {t.ReduceMs:F1}, apply {t.ApplyMs:F1}, transfer and waiting {Math.Max(0, t.StepMs - t.ComputeMs - t.ReduceMs - t.ApplyMs):F1}");
+        $"time per step {t.StepMs:F1} ms: compute {t.ComputeMs:F1} (slowest worker), reduce {t.ReduceMs:F1}, apply {t.ApplyMs:F1}, transfer and waiting {Math.Max(0, t.StepMs - t.ComputeMs - t.ReduceMs - t.ApplyMs):F1}" +
+        (Spread is { } s ? $"; median step {s.MedianMs:F1} ms, slowest {s.SlowestMs:F1} ms" : ""));
 
     /// <summary>The summary line scripts read: the last line `train` prints.</summary>
     public string SummaryLine =>
