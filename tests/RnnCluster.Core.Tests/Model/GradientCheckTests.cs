@@ -121,6 +121,43 @@ public sealed unsafe class GradientCheckTests(ITestOutputHelper output)
         Assert.True(comparison.MaxRelativeError < 3e-4, comparison.ToString());
     }
 
+    /// <summary>The embedding and the output layer (linear + softmax cross-entropy), each reported on its own.</summary>
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.Rnn)]
+    public void Embedding_and_output_layer_match_finite_differences(CellKind cell)
+    {
+        var d = new ModelDescription(cell, VocabSize: 13, Embed: 7, Hidden: 17, Layers: 1, Dropout: 0f);
+        var layout = new ParameterLayout(d);
+        var rng = new SplitMix64(21);
+        var parameters = RandomFloats(layout.TotalSize, 0.5f, ref rng);
+        int rows = Steps * Batch;
+        var inputs = Enumerable.Range(0, rows).Select(i => i % 3 == 0 ? 4 : rng.NextInt(d.VocabSize)).ToArray(); // repeated tokens: embedding rows accumulate
+        var targets = Enumerable.Range(0, rows).Select(_ => rng.NextInt(d.VocabSize)).ToArray();
+        var gradient = new float[layout.TotalSize];
+        using (var model = new RecurrentLanguageModel(d, Batch, Steps))
+        {
+            model.LoadParameters(parameters);
+            model.ForwardBackward(inputs, targets, Batch, Steps, default, 1f, gradient);
+        }
+        var theta = parameters.Select(v => (double)v).ToArray();
+        foreach (var tensor in new[] { layout.Embedding, layout.OutputWeight, layout.OutputBias })
+        {
+            var slice = theta.AsSpan(tensor.Offset, tensor.Size).ToArray();
+            double Loss(double[] values)
+            {
+                var full = (double[])theta.Clone();
+                values.CopyTo(full, tensor.Offset);
+                return DoubleReference.ModelLoss(d, full, inputs, targets, Batch, Steps, null);
+            }
+            var reference = DoubleReference.FiniteDifferences(slice, Loss);
+            var comparison = GradientComparison.Compare(gradient.AsSpan(tensor.Offset, tensor.Size), reference, floor: 1e-3);
+            output.WriteLine($"{cell} {tensor.Name}: {comparison}");
+            Assert.True(comparison.MaxRelativeError < 3e-4, $"{tensor.Name}: {comparison}");
+        }
+    }
+
     [Fact]
     public void Gradient_scale_multiplies_every_entry()
     {
