@@ -18,7 +18,8 @@ namespace RnnCluster.Benchmarks;
 /// missing or with --build. Model: config b (embed 64, hidden 256, 2 layers, T 64, B 32, 2
 /// micro-batches: one per worker), on ../shared/data/tinyshakespeare.txt when present, else the
 /// built-in reber text. The soak window runs from the run's start to its final validation; lines
-/// after that (nodes leaving) are listed but not counted.
+/// after that (nodes leaving) are counted apart, not as verdicts. The nodes' logs stay in --out
+/// (default a new directory under the temp directory); the run's checkpoint store is deleted.
 /// Last line: soak_seconds=… steps=… unreachable_events=N. Exit code 1 when N > 0, 3 when the run
 /// itself failed (no verdict), else 0.
 /// </summary>
@@ -90,6 +91,9 @@ internal static class SoakBenchmark
         bool finished = coordinator.WaitForExit(TimeSpan.FromMinutes(5));
         foreach (var worker in new[] { worker1, worker2 })
             worker.WaitForExit(TimeSpan.FromMinutes(1));
+
+        foreach (var file in Directory.EnumerateFiles(dir, "soak.db*"))
+            File.Delete(file); // checkpoints of a throw-away run; the logs stay
 
         double window = (end - start).TotalSeconds;
         double cpu = Enumerable.Range(0, nodes.Length).Sum(i => (cpuAtEnd![i] - cpuAtStart[i]).TotalSeconds);
