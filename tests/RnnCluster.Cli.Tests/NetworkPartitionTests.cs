@@ -65,6 +65,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         //    return. A cut that finds nothing in flight within 300 ms is undone and tried again later.
         var clock = Stopwatch.StartNew();
         TimeSpan cutAt = default;
+        int cutMark = 0;
         long inFlight = 0;
         int attempts = 0;
         for (int checkpoint = 10; inFlight == 0; checkpoint += 10)
@@ -72,6 +73,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
             if (attempts == 20)
                 throw new XunitException($"{attempts} cuts never caught the worker with a gradient on the wire.\ncoordinator:\n{coordinator.Output}");
             await Expect(coordinator, $"checkpoint of step {checkpoint} saved", $"the checkpoint of step {checkpoint}");
+            cutMark = coordinator.LineCount;
             net.CutLink();
             cutAt = clock.Elapsed;
             attempts++;
@@ -85,11 +87,11 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
             .ContinueWith(t => t.IsCompletedSuccessfully ? $"{clock.Elapsed.TotalSeconds,6:F1} s  the cut-off node: {t.Result}" : "the cut-off node never printed 'joining again'", TaskScheduler.Default);
 
         // 2. The coordinator treats it like a crash: lost (failure detector or step deadline), then downed.
-        string lost = await Expect(coordinator, l => l.Contains($"worker {cutOffWorker}", StringComparison.Ordinal) && l.Contains(" lost (", StringComparison.Ordinal), "the cut-off worker being lost");
+        string lost = await Expect(coordinator, l => l.Contains($"worker {cutOffWorker}", StringComparison.Ordinal) && l.Contains(" lost (", StringComparison.Ordinal), "the cut-off worker being lost", cutMark);
         double noticed = (clock.Elapsed - cutAt).TotalSeconds;
         output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1} s  loss noticed {noticed:F1} s after the cut: {lost}");
         Assert.True(noticed < 15, $"the loss was noticed only {noticed:F1} s after the cut");
-        string downed = await Expect(coordinator, $"Downing worker node {cutOffNode}", "the cut-off node being downed");
+        string downed = await Expect(coordinator, $"Downing worker node {cutOffNode}", "the cut-off node being downed", cutMark);
         output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1} s  downed {(clock.Elapsed - cutAt).TotalSeconds:F1} s after the cut: {downed}");
 
         // 3. The link comes back: the gradient that was on the wire arrives and is ignored as stale.
