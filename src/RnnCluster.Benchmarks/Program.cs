@@ -8,11 +8,12 @@ return args.Length == 0 ? Usage() : args[0] switch
     "peak" => PeakBenchmark.Run(args[1..]),
     "transfer" => TransferBenchmark.Run(args[1..]),
     "transfer-peer" => TransferBenchmark.Peer(),
+    "soak" => SoakBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|gemm|peak|transfer [options]");
+    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|gemm|peak|transfer|soak [options]");
     return 2;
 }

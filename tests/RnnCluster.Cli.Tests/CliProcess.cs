@@ -9,17 +9,22 @@ internal sealed class CliProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _error = new();
+    private readonly List<string> _lines = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _watches = new();
 
-    private CliProcess(string workingDirectory, IEnumerable<string> args)
+    private CliProcess(string workingDirectory, IEnumerable<string> args, string? networkNamespace = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // `ip netns exec NS cmd` execs cmd in place: the process (and its id) is dotnet's.
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (networkNamespace is not null)
+            foreach (var a in new[] { "netns", "exec", networkNamespace, "dotnet" })
+                start.ArgumentList.Add(a);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rnncluster.dll"));
         foreach (var a in args)
             start.ArgumentList.Add(a);
@@ -33,6 +38,22 @@ internal sealed class CliProcess : IDisposable
 
     public static CliProcess Start(string workingDirectory, params string[] args) => new(workingDirectory, args);
 
+    /// <summary>Starts the executable inside a network namespace (`ip netns exec`; needs root).</summary>
+    public static CliProcess StartInNamespace(string networkNamespace, string workingDirectory, params string[] args) =>
+        new(workingDirectory, args, networkNamespace);
+
+    public int Id => _process.Id;
+
+    /// <summary>Completes when the process has exited and its output is read to the end.</summary>
+    public async Task ExitedAsync()
+    {
+        await _process.WaitForExitAsync();
+        _process.WaitForExit();
+    }
+
+    /// <summary>Lines of standard output so far: a mark for <see cref="WaitForLine(string, TimeSpan, int)"/>.</summary>
+    public int LineCount { get { lock (_output) return _lines.Count; } }
+
     /// <summary>Runs to completion (or fails the test after the timeout).</summary>
     public static async Task<CliResult> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
     {
@@ -45,15 +66,25 @@ internal sealed class CliProcess : IDisposable
     public string Error { get { lock (_output) return _error.ToString(); } }
 
     /// <summary>Completes when a line of standard output contains <paramref name="text"/>.</summary>
-    public Task<string> WaitForLine(string text, TimeSpan timeout)
+    public Task<string> WaitForLine(string text, TimeSpan timeout) => WaitForLine(line => line.Contains(text, StringComparison.Ordinal), timeout);
+
+    /// <summary>Completes when a line of standard output after the first <paramref name="afterLine"/> lines contains <paramref name="text"/>.</summary>
+    public Task<string> WaitForLine(string text, TimeSpan timeout, int afterLine) =>
+        WaitForLine(line => line.Contains(text, StringComparison.Ordinal), timeout, afterLine);
+
+    /// <summary>Completes with the first line of standard output (after the first <paramref name="afterLine"/>) that matches.</summary>
+    public Task<string> WaitForLine(Func<string, bool> match, TimeSpan timeout, int afterLine = 0)
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output)
         {
-            foreach (var line in _output.ToString().Split('\n'))
-                if (line.Contains(text, StringComparison.Ordinal))
+            foreach (var line in _lines.Skip(afterLine))
+                if (match(line))
+                {
                     seen.TrySetResult(line);
-            _watches.Add((line => line.Contains(text, StringComparison.Ordinal), seen));
+                    break;
+                }
+            _watches.Add((match, seen));
         }
         return seen.Task.WaitAsync(timeout);
     }
@@ -91,10 +122,12 @@ internal sealed class CliProcess : IDisposable
         lock (_output)
         {
             into.AppendLine(line);
-            if (into == _output)
-                foreach (var (match, seen) in _watches)
-                    if (match(line))
-                        seen.TrySetResult(line);
+            if (into != _output)
+                return;
+            _lines.Add(line);
+            foreach (var (match, seen) in _watches)
+                if (match(line))
+                    seen.TrySetResult(line);
         }
     }
 

@@ -279,7 +279,15 @@ public sealed class RunStateActor : ReceivePersistentActor
         }
         if (g.Step != state.Step)
         {
-            _log.Debug("Run '{0}': stale gradient of step {1} [{2},{3}) from {4}; the run is at step {5}.", _runId, g.Step, g.Lo, g.Hi, g.WorkerId, state.Step);
+            // A gradient of a past step exists only when its share was handed out again: its
+            // worker was lost (crashed, cut off, downed) or missed the step deadline. Such a worker
+            // may deliver it long after, e.g. a node whose network comes back (its bulk connection
+            // is plain TCP, outside remoting's quarantine); the version check drops it, visibly.
+            if (g.Step < state.Step)
+                _log.Warning("Run '{0}': ignores a stale gradient of step {1} {2} from worker {3}: the run is at step {4} (that share was handed out again).",
+                    _runId, g.Step, new TreeNode(g.Lo, g.Hi), g.WorkerId, state.Step);
+            else
+                _log.Debug("Run '{0}': gradient of step {1} [{2},{3}) from {4} is ahead of the run's step {5}; ignored.", _runId, g.Step, g.Lo, g.Hi, g.WorkerId, state.Step);
             return;
         }
         var node = new TreeNode(g.Lo, g.Hi);
