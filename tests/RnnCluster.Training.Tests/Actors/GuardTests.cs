@@ -52,7 +52,7 @@ public sealed class GuardTests : TestKit
         EventFilter.Warning(contains: "has no run 'intruder'").ExpectOne(() =>
             server.Tell(new GradientComputed("intruder", 0, 0, 1, Gradient(), 1, 16, "w-x", 0)));
 
-        EventFilter.Debug(contains: "stale gradient of step 7").ExpectOne(() =>
+        EventFilter.Debug(contains: "gradient of step 7 [0,1) from w-late is ahead of the run's step 0").ExpectOne(() =>
             server.Tell(new GradientComputed(_fixture.RunId, 7, 0, 1, Gradient(), 1, 16, "w-late", 7)));
 
         server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, Gradient(float.NaN), 1, 16, "w-nan", 0));
@@ -74,6 +74,14 @@ public sealed class GuardTests : TestKit
         coordinator.ExpectMsg<GradientRefused>(r => r.Reason == GradientRefusals.Overlap);
         server.Tell(new QueryMissing(_fixture.RunId, 0), coordinator.Ref);
         coordinator.ExpectMsg<MissingMicroBatches>(m => m.MicroBatches.SequenceEqual([2, 3]));
+
+        // Completing the step applies it; a late copy of a step-0 share is then stale and dropped.
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 2, 4, Gradient(), 1, 32, "w-rest", 0));
+        coordinator.FishForMessage(m => m is StepApplied { Step: 0 }, TimeSpan.FromSeconds(20));
+        EventFilter.Warning(contains: "ignores a stale gradient of step 0").ExpectOne(() =>
+            server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, Gradient(), 1, 16, "w-late", 0)));
+        server.Tell(new QueryMissing(_fixture.RunId, 1), coordinator.Ref);
+        coordinator.FishForMessage(m => m is MissingMicroBatches { Step: 1 } missing && missing.MicroBatches.SequenceEqual([0, 1, 2, 3]), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
