@@ -86,7 +86,19 @@ internal sealed class CliProcess : IDisposable
                 }
             _watches.Add((match, seen));
         }
-        return seen.Task.WaitAsync(timeout);
+        return WithOutputOnTimeout(seen.Task, timeout);
+    }
+
+    private async Task<string> WithOutputOnTimeout(Task<string> seen, TimeSpan timeout)
+    {
+        try
+        {
+            return await seen.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"rnncluster (pid {_process.Id}) printed no awaited line within {timeout}.\nstdout:\n{Output}\nstderr:\n{Error}");
+        }
     }
 
     /// <summary>SIGTERM (or SIGINT): what `docker stop`, systemd or Ctrl+C send.</summary>

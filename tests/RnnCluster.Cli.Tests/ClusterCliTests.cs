@@ -63,6 +63,20 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_node_given_no_seed_trains_with_the_same_default_seed_as_train()
+    {
+        using var dir = new ScratchDirectory();
+        string trainDb = dir.File("train.db"), nodeDb = dir.File("node.db");
+        var train = await CliProcess.RunAsync(dir.Path, Timeout, ["train", .. Model, "--workers", "1", "--db", trainDb, "--run-id", "t", "--plain", "--samples", "0"]);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        var node = await CliProcess.RunAsync(dir.Path, Timeout, Node("coordinator,ps,worker", ["--db", nodeDb, "--min-workers", "1", "--run-id", "n", .. Model]));
+        Assert.True(node.ExitCode == 0, node.ToString());
+        Assert.Contains(", seed 1", train.Output);
+        Assert.Contains(", seed 1", node.Output);
+        Assert.Equal(await Export(dir, ["--db", trainDb], "t"), await Export(dir, ["--db", nodeDb], "n"));
+    }
+
+    [Fact]
     public async Task Coordinator_and_parameter_server_in_separate_processes_on_PostgreSQL_give_the_same_bytes()
     {
         string? postgres = Environment.GetEnvironmentVariable("RNNCLUSTER_TEST_POSTGRES");

@@ -178,6 +178,13 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
             foreach (var r in rest)
                 Assert.True(r.ExitCode == 0, r.ToString());
         }
+        catch
+        {
+            // The awaited process's output is in the exception; the others tell the rest of the story.
+            foreach (var (name, process) in new[] { ("parameter server", server), ("worker 1", w1), ("worker 2", w2) })
+                output.WriteLine($"---- {name} (pid {process.Id}) ----\n{process.Output}\n{process.Error}");
+            throw;
+        }
         finally
         {
             server.Dispose();

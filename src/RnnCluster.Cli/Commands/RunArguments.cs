@@ -34,7 +34,10 @@ internal sealed class RunArguments
     public Option<int> DecaySteps { get; } = ConfiguredDefaults.Make<int>("--decay-steps", "step: period; cosine: length of the decay", 0);
     public Option<float> DecayFactor { get; } = ConfiguredDefaults.Make<float>("--decay-factor", "step: factor per period", 0.5f);
     public Option<float> Clip { get; } = ConfiguredDefaults.Make<float>("--clip", "global gradient-norm clip (0 = off)", 5f);
-    public Option<ulong> Seed { get; } = ConfiguredDefaults.Make<ulong>("--seed", "run seed (initialisation, data order, dropout)", 1UL);
+    public Option<ulong> Seed { get; } = ConfiguredDefaults.Make<ulong>("--seed", "run seed (initialisation, data order, dropout)", DefaultSeed);
+
+    /// <summary>The run seed when none is given, for `train` and `node` alike (so their runs agree byte for byte).</summary>
+    public const ulong DefaultSeed = 1;
     public Option<string> Mode { get; } = ConfiguredDefaults.Make<string>("--mode", "sync (deterministic) or async (stale-synchronous)", "sync");
     public Option<int> Staleness { get; } = ConfiguredDefaults.Make<int>("--staleness", "async: accept gradients at most this many versions old", 1);
     public Option<int> CheckpointEvery { get; } = ConfiguredDefaults.Make<int>("--checkpoint-every", "checkpoint every K steps (0 = only at the end)", 100);

@@ -83,7 +83,7 @@ internal static class RunPlanner
             Pick(p, a.DecaySteps, storedSettings?.Schedule.DecaySteps),
             Pick(p, a.DecayFactor, storedSettings?.Schedule.DecayFactor));
         var settings = new TrainingSettings(
-            runSeed ?? Pick(p, a.Seed, storedSettings?.Seed),
+            runSeed ?? RunSeed(p, a, storedSettings?.Seed),
             Pick(p, a.Seq, storedSettings?.SeqLen),
             Pick(p, a.Batch, storedSettings?.Batch),
             Pick(p, a.MicroBatches, storedSettings?.MicroBatches),
@@ -153,6 +153,11 @@ internal static class RunPlanner
             throw new UsageException(e.Message);
         }
     }
+
+    // `node` has no --seed option of its own (there --seed names seed nodes); an unparsed option
+    // would read as 0, so it falls back to the stored seed or the same default as `train`.
+    private static ulong RunSeed(ParseResult p, RunArguments a, ulong? stored) =>
+        p.GetResult(a.Seed) is null ? stored ?? RunArguments.DefaultSeed : Pick(p, a.Seed, stored);
 
     private static T Pick<T>(ParseResult p, Option<T> option, T? stored) where T : struct =>
         RunArguments.Given(p, option) || stored is null ? p.GetValue(option) : stored.Value;

@@ -21,7 +21,7 @@ internal static class RunReport
         var settings = d.Settings.ToSettings();
         Console.WriteLine($"run {plan.Request.RunId}{(plan.Request.Resume ? " (resume)" : "")}: {model}, {new ParameterLayout(model).TotalSize:N0} parameters");
         Console.WriteLine($"  data   {plan.CorpusDescription}; {plan.WindowsPerEpoch:N0} windows of {settings.SeqLen} per epoch");
-        Console.WriteLine($"  steps  {plan.Request.TargetSteps:N0} × {settings.Batch} sequences in {settings.MicroBatches} micro-batches, {d.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer.Kind.ToString().ToLowerInvariant()} lr {settings.Optimizer.LearningRate}");
+        Console.WriteLine($"  steps  {plan.Request.TargetSteps:N0} × {settings.Batch} sequences in {settings.MicroBatches} micro-batches, {d.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer.Kind.ToString().ToLowerInvariant()} lr {settings.Optimizer.LearningRate}, seed {settings.Seed}");
         Console.WriteLine($"  store  {store.Describe()}; checkpoint every {plan.Request.Checkpoints.Every} steps, keep {plan.Request.Checkpoints.Keep}");
         Console.WriteLine($"  nodes  {topology}");
     }

@@ -47,6 +47,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     private readonly Dictionary<IActorRef, long> _waiting = new();
     private byte[]? _publishedBytes;
     private long _publishedVersion = -1;
+    private ParametersAvailable? _published;
     private readonly List<float> _trainLosses = new();
     private long _historyStart;
     private readonly List<long> _validationSteps = new();
@@ -473,7 +474,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     {
         long current = _state!.Step;
         if (_definition!.Mode == TrainingMode.Async || request.Version <= current)
-            _wire.Send(Sender, new ParametersAvailable(_runId, current, CurrentParameterBytes()), Self);
+            _wire.Send(Sender, CurrentParameters(), Self);
         else
             _waiting[Sender] = request.Version;
     }
@@ -485,9 +486,18 @@ public sealed class RunStateActor : ReceivePersistentActor
         {
             if (version > current)
                 continue;
-            _wire.Send(worker, new ParametersAvailable(_runId, current, CurrentParameterBytes()), Self);
+            _wire.Send(worker, CurrentParameters(), Self);
             _waiting.Remove(worker);
         }
+    }
+
+    /// <summary>One message per version, so the wire serializes it once for every worker it goes to.</summary>
+    private ParametersAvailable CurrentParameters()
+    {
+        var bytes = CurrentParameterBytes();
+        if (_published is null || !ReferenceEquals(_published.Parameters, bytes))
+            _published = new ParametersAvailable(_runId, _publishedVersion, bytes);
+        return _published;
     }
 
     private byte[] CurrentParameterBytes()

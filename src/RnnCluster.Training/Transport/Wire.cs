@@ -41,7 +41,7 @@ public sealed class Wire : IExtension
             return;
         }
         var serializer = _system.Serialization.FindSerializerFor(message);
-        var payload = serializer.ToBinary(message);
+        var payload = Serialized(serializer, message);
         if (payload.Length <= BulkThreshold)
         {
             recipient.Tell(message, sender);
@@ -63,6 +63,22 @@ public sealed class Wire : IExtension
             Akka.Serialization.Serialization.ManifestFor(serializer, message));
         Interlocked.Increment(ref _bulkMessages);
         _channel.Send(address.Host, port.Value, header, payload);
+    }
+
+    // The parameter server sends the same parameters message to every worker: serialize it once.
+    private sealed record LastSerialized(object Message, byte[] Payload);
+
+    private LastSerialized? _last;
+
+    private byte[] Serialized(Akka.Serialization.Serializer serializer, IRnnClusterMessage message)
+    {
+        var last = Volatile.Read(ref _last);
+        if (last is not null && ReferenceEquals(last.Message, message))
+            return last.Payload;
+        var payload = serializer.ToBinary(message);
+        if (payload.Length > BulkThreshold)
+            Volatile.Write(ref _last, new LastSerialized(message, payload));
+        return payload;
     }
 }
 
