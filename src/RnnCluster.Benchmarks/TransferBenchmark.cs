@@ -14,8 +14,9 @@ namespace RnnCluster.Benchmarks;
 ///   bulk    RnnCluster's bulk channel: a ParametersAvailable message serialized with the
 ///           MessagePack serializer, framed on its own TCP connection, delivered to an actor
 ///   remote  the same message through plain Akka.Remote (frame size raised to fit)
-/// Each transfer is timed from send to the receiver's small acknowledgement; the median of
-/// --repeat transfers after warm-up is reported.
+/// Each transfer is timed from send to the receiver's small acknowledgement (through Akka.Remote,
+/// with write batching off as on RnnCluster nodes; its 40 ms flush timer would otherwise dominate);
+/// the median of --repeat transfers after warm-up is reported.
 ///   transfer [--mb 4] [--repeat 20]
 /// Last line: raw_mb_s=… bulk_mb_s=… remote_mb_s=…
 /// </summary>
@@ -104,7 +105,9 @@ internal static class TransferBenchmark
 
         double bulkTime = Measure(waiter =>
         {
-            var bytesOut = serializer.ToBinary(message);
+            // As Wire.Send does it: serialized into a pooled buffer that the channel returns after writing.
+            var bytesOut = new PooledBuffer(bytes + 64);
+            RnnCluster.Training.Serialization.MessagePackMessageSerializer.SerializeTo(bytesOut, message);
             var header = new BulkHeader(sink.Path.ToSerializationFormat(), waiter.Path.ToSerializationFormatWithAddress(ext.Provider.DefaultAddress), serializer.Identifier, manifest);
             bulk.Send("127.0.0.1", bulkPort, header, bytesOut);
         });
@@ -155,6 +158,7 @@ internal static class TransferBenchmark
         akka.actor.provider = remote
         akka.remote.dot-netty.tcp.hostname = 127.0.0.1
         akka.remote.dot-netty.tcp.port = {{port}}
+        akka.remote.dot-netty.tcp.batching.enabled = false
         akka.remote.dot-netty.tcp.maximum-frame-size = 64000000b
         akka.remote.dot-netty.tcp.send-buffer-size = 64000000b
         akka.remote.dot-netty.tcp.receive-buffer-size = 64000000b

@@ -610,6 +610,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_finishing)
             return;
         _finishing = true;
+        _runClock.Stop(); // tokens/s covers training steps, not the final validation and checkpoint
         Timers.Cancel("deadline");
         if (_request.ValidationTokens.Length >= 2 && Live.Any())
         {

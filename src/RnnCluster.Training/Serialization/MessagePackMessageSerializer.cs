@@ -37,7 +37,7 @@ public sealed class MessagePackMessageSerializer : SerializerWithStringManifest
 
     public override object FromBinary(byte[] bytes, string manifest) => Read(bytes, manifest);
 
-    private static object Read(byte[] bytes, string manifest)
+    private static object Read(ReadOnlyMemory<byte> bytes, string manifest)
     {
         if (!MessageManifests.ByManifest.TryGetValue(manifest, out var type))
             throw new SerializationException(
@@ -65,6 +65,13 @@ public sealed class MessagePackMessageSerializer : SerializerWithStringManifest
 
     /// <remarks>Fails like <see cref="FromBinary"/>: a <see cref="SerializationException"/>, never null.</remarks>
     public static object Deserialize(byte[] bytes, string manifest) => Read(bytes, manifest);
+
+    /// <inheritdoc cref="Deserialize(byte[], string)"/>
+    public static object Deserialize(ReadOnlyMemory<byte> bytes, string manifest) => Read(bytes, manifest);
+
+    /// <summary>Serializes into <paramref name="writer"/> (a pooled buffer for the bulk channel) instead of a fresh array.</summary>
+    public static void SerializeTo(System.Buffers.IBufferWriter<byte> writer, IRnnClusterMessage message) =>
+        MessagePackSerializer.Serialize(message.GetType(), writer, message, Options);
 }
 
 /// <summary>The explicit, stable manifest of every message type (type name + protocol version).</summary>

@@ -16,7 +16,7 @@ internal static class WireShape
     private static readonly Dictionary<Type, Member[]> Members = Build();
 
     /// <summary>The problem with <paramref name="bytes"/> as a <paramref name="type"/> before deserializing, or null.</summary>
-    public static string? CheckArity(byte[] bytes, Type type)
+    public static string? CheckArity(ReadOnlyMemory<byte> bytes, Type type)
     {
         var reader = new MessagePackReader(bytes);
         if (reader.End || reader.NextMessagePackType != MessagePackType.Array)

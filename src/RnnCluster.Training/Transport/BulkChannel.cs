@@ -53,13 +53,21 @@ public sealed class BulkChannel : IDisposable
         new Thread(AcceptLoop) { IsBackground = true, Name = "bulk-accept" }.Start();
     }
 
-    /// <summary>Queues a serialized message for <paramref name="recipient"/> on node host:port; blocks when the peer's queue is full.</summary>
-    public void Send(string host, int port, BulkHeader header, byte[] payload)
+    /// <summary>Queues a serialized message for the header's recipient on node host:port; blocks when the peer's queue is full.</summary>
+    public void Send(string host, int port, BulkHeader header, byte[] payload) =>
+        Enqueue(host, port, new Frame(BulkFrame.EncodePrefix(header, payload.Length), payload, payload.Length, null));
+
+    /// <summary>As <see cref="Send(string, int, BulkHeader, byte[])"/>; the channel owns <paramref name="payload"/> and returns it to its pool once written.</summary>
+    public void Send(string host, int port, BulkHeader header, PooledBuffer payload) =>
+        Enqueue(host, port, new Frame(BulkFrame.EncodePrefix(header, payload.Length), payload.Array, payload.Length, payload));
+
+    private void Enqueue(string host, int port, Frame frame)
     {
-        string key = $"{host}:{port}";
-        var outgoing = _outgoing.GetOrAdd(key, _ => new Outgoing(host, port, this));
-        outgoing.Enqueue(BulkFrame.EncodePrefix(header, payload.Length), payload);
+        var outgoing = _outgoing.GetOrAdd($"{host}:{port}", _ => new Outgoing(host, port, this));
+        outgoing.Enqueue(frame);
     }
+
+    private readonly record struct Frame(byte[] Prefix, byte[] Payload, int Length, PooledBuffer? Lease);
 
     private void AcceptLoop()
     {
@@ -97,12 +105,14 @@ public sealed class BulkChannel : IDisposable
                 stream = tls;
                 tls.AuthenticateAsServer(_credential.ServerOptions());
             }
+            // One buffer per connection: a payload lives only until it is deserialized (which copies).
+            byte[] buffer = [];
             while (!_stop.IsCancellationRequested)
             {
-                var frame = BulkFrame.Read(stream);
+                var frame = BulkFrame.ReadInto(stream, ref buffer);
                 if (frame is null)
                     return;
-                Deliver(frame.Value.Header, frame.Value.Payload);
+                Deliver(frame.Value.Header, buffer.AsMemory(0, frame.Value.PayloadLength));
             }
         }
         catch (System.Security.Authentication.AuthenticationException e)
@@ -120,13 +130,15 @@ public sealed class BulkChannel : IDisposable
         }
     }
 
-    private void Deliver(BulkHeader header, byte[] payload)
+    private void Deliver(BulkHeader header, ReadOnlyMemory<byte> payload)
     {
         var system = _system!;
         object message;
         try
         {
-            message = system.Serialization.Deserialize(payload, header.SerializerId, header.Manifest);
+            message = header.SerializerId == Serialization.MessagePackMessageSerializer.SerializerId
+                ? Serialization.MessagePackMessageSerializer.Deserialize(payload, header.Manifest)
+                : system.Serialization.Deserialize(payload.ToArray(), header.SerializerId, header.Manifest);
         }
         catch (Exception e)
         {
@@ -157,7 +169,7 @@ public sealed class BulkChannel : IDisposable
     /// <summary>One peer: a connection opened on first use and a writer thread draining a bounded queue.</summary>
     private sealed class Outgoing : IDisposable
     {
-        private readonly BlockingCollection<(byte[] Prefix, byte[] Payload)> _queue = new(QueueFrames);
+        private readonly BlockingCollection<Frame> _queue = new(QueueFrames);
         private readonly string _host;
         private readonly int _port;
         private readonly BulkChannel _owner;
@@ -173,30 +185,37 @@ public sealed class BulkChannel : IDisposable
 
         public long BytesSent => Interlocked.Read(ref _bytesSent);
 
-        public void Enqueue(byte[] prefix, byte[] payload) => _queue.Add((prefix, payload));
+        public void Enqueue(Frame frame) => _queue.Add(frame);
 
         private void WriteLoop()
         {
             Stream? stream = null;
             try
             {
-                foreach (var (prefix, payload) in _queue.GetConsumingEnumerable())
+                foreach (var frame in _queue.GetConsumingEnumerable())
                 {
                     try
                     {
                         stream ??= Connect();
-                        stream.Write(prefix);
-                        stream.Write(payload);
-                        Interlocked.Add(ref _bytesSent, prefix.Length + payload.Length);
+                        stream.Write(frame.Prefix);
+                        stream.Write(frame.Payload, 0, frame.Length);
+                        Interlocked.Add(ref _bytesSent, frame.Prefix.Length + frame.Length);
                     }
                     catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException)
                     {
                         stream?.Dispose();
                         stream = null;
                         int dropped = 1;
-                        while (_queue.TryTake(out _))
+                        while (_queue.TryTake(out var lost))
+                        {
+                            lost.Lease?.Dispose();
                             dropped++;
+                        }
                         _owner.Dropped($"{_host}:{_port}", dropped, e);
+                    }
+                    finally
+                    {
+                        frame.Lease?.Dispose();
                     }
                 }
             }

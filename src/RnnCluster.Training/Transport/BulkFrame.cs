@@ -35,8 +35,12 @@ public static class BulkFrame
         return prefix;
     }
 
-    /// <summary>Reads one frame; null at a clean end of stream. Throws <see cref="InvalidDataException"/> on garbage.</summary>
-    public static (BulkHeader Header, byte[] Payload)? Read(Stream stream)
+    /// <summary>
+    /// Reads one frame, its payload into <paramref name="buffer"/> (replaced by a bigger array when
+    /// too small, so a connection reuses one buffer for all its frames); null at a clean end of
+    /// stream. Throws <see cref="InvalidDataException"/> on garbage.
+    /// </summary>
+    public static (BulkHeader Header, int PayloadLength)? ReadInto(Stream stream, ref byte[] buffer)
     {
         Span<byte> word = stackalloc byte[4];
         if (!ReadExactly(stream, word, allowEnd: true))
@@ -54,9 +58,10 @@ public static class BulkFrame
         int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(word);
         if (payloadLength < 0 || payloadLength > MaxPayloadBytes)
             throw new InvalidDataException($"Bulk frame payload of {payloadLength} bytes is out of range.");
-        var payload = GC.AllocateUninitializedArray<byte>(payloadLength);
-        ReadExactly(stream, payload, allowEnd: false);
-        return (header, payload);
+        if (buffer.Length < payloadLength)
+            buffer = GC.AllocateUninitializedArray<byte>(payloadLength);
+        ReadExactly(stream, buffer.AsSpan(0, payloadLength), allowEnd: false);
+        return (header, payloadLength);
     }
 
     private static bool ReadExactly(Stream stream, Span<byte> buffer, bool allowEnd)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using RnnCluster.Training.Messages;
+using RnnCluster.Training.Serialization;
 
 namespace RnnCluster.Training.Transport;
 
@@ -41,18 +42,27 @@ public sealed class Wire : IExtension
             return;
         }
         var serializer = _system.Serialization.FindSerializerFor(message);
-        var payload = Serialized(serializer, message);
+        if (serializer is not MessagePackMessageSerializer)
+        {
+            recipient.Tell(message, sender); // not ours to frame; remoting knows the serializer
+            return;
+        }
+        var payload = new PooledBuffer(_sizeHints.GetValueOrDefault(message.GetType(), 4096));
+        MessagePackMessageSerializer.SerializeTo(payload, message);
         if (payload.Length <= BulkThreshold)
         {
+            payload.Dispose();
             recipient.Tell(message, sender);
             return;
         }
+        _sizeHints[message.GetType()] = payload.Length;
         var address = recipient.Path.Address;
         var member = Cluster.Get(_system).State.Members.FirstOrDefault(m => m.Address == address);
         int? port = member is null ? null : BulkRoles.PortOf(member.Roles);
         if (port is null || address.Host is null)
         {
             _log.Warning("No bulk channel known for {0}; sending a {1}-byte {2} through remoting.", address, payload.Length, message.GetType().Name);
+            payload.Dispose();
             recipient.Tell(message, sender);
             return;
         }
@@ -65,21 +75,8 @@ public sealed class Wire : IExtension
         _channel.Send(address.Host, port.Value, header, payload);
     }
 
-    // The parameter server sends the same parameters message to every worker: serialize it once.
-    private sealed record LastSerialized(object Message, byte[] Payload);
-
-    private LastSerialized? _last;
-
-    private byte[] Serialized(Akka.Serialization.Serializer serializer, IRnnClusterMessage message)
-    {
-        var last = Volatile.Read(ref _last);
-        if (last is not null && ReferenceEquals(last.Message, message))
-            return last.Payload;
-        var payload = serializer.ToBinary(message);
-        if (payload.Length > BulkThreshold)
-            Volatile.Write(ref _last, new LastSerialized(message, payload));
-        return payload;
-    }
+    // The last big size per message type: the next one is serialized into a buffer that fits at once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, int> _sizeHints = new();
 }
 
 public sealed class WireProvider : ExtensionIdProvider<Wire>
