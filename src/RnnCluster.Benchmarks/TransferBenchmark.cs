@@ -162,9 +162,7 @@ internal static class TransferBenchmark
         akka.remote.dot-netty.tcp.maximum-frame-size = 64000000b
         akka.remote.dot-netty.tcp.send-buffer-size = 64000000b
         akka.remote.dot-netty.tcp.receive-buffer-size = 64000000b
-        akka.actor.serializers.rnncluster = "{{typeof(RnnCluster.Training.Serialization.MessagePackMessageSerializer).AssemblyQualifiedName}}"
-        akka.actor.serialization-bindings { "{{typeof(IRnnClusterMessage).AssemblyQualifiedName}}" = rnncluster }
-        """);
+        """ + RnnCluster.Training.Serialization.MessagePackMessageSerializer.BindingHocon);
 
     private static double Median(List<double> values)
     {

@@ -28,13 +28,8 @@ public static class RnnClusterHosting
 
     /// <summary>Every RnnCluster message goes through the MessagePack serializer (never the JSON fallback).</summary>
     public static AkkaConfigurationBuilder WithRnnClusterSerialization(this AkkaConfigurationBuilder builder, bool serializeAllMessages) =>
-        builder.AddHocon($$"""
-            akka.actor {
-              serializers.rnncluster = "{{typeof(Serialization.MessagePackMessageSerializer).AssemblyQualifiedName}}"
-              serialization-bindings {
-                "{{typeof(IRnnClusterMessage).AssemblyQualifiedName}}" = rnncluster
-              }
-            }
+        builder.AddHocon(Serialization.MessagePackMessageSerializer.BindingHocon + $$"""
+
             rnncluster.serialize-messages = {{(serializeAllMessages ? "on" : "off")}}
             {{PinnedDispatcher}} {
               type = PinnedDispatcher

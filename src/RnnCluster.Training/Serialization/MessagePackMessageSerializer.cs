@@ -17,6 +17,17 @@ namespace RnnCluster.Training.Serialization;
 public sealed class MessagePackMessageSerializer : SerializerWithStringManifest
 {
     public const int SerializerId = 471_100;
+
+    /// <summary>The HOCON that registers this serializer and binds every RnnCluster message to it (nodes, tests, benchmarks).</summary>
+    public static readonly string BindingHocon = "\n" + $$"""
+        akka.actor {
+          serializers.rnncluster = "{{typeof(MessagePackMessageSerializer).AssemblyQualifiedName}}"
+          serialization-bindings {
+            "{{typeof(IRnnClusterMessage).AssemblyQualifiedName}}" = rnncluster
+          }
+        }
+        """ + "\n";
+
     public const int ProtocolVersion = 1;
 
     private static readonly MessagePackSerializerOptions Options =

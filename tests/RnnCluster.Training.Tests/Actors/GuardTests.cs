@@ -13,14 +13,12 @@ namespace RnnCluster.Training.Tests.Actors;
 /// </summary>
 public sealed class GuardTests : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString($$"""
+    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
         akka.loglevel = DEBUG
         akka.actor.serialize-messages = on
-        akka.actor.serializers.rnncluster = "{{typeof(RnnCluster.Training.Serialization.MessagePackMessageSerializer).AssemblyQualifiedName}}"
-        akka.actor.serialization-bindings { "{{typeof(IRnnClusterMessage).AssemblyQualifiedName}}" = rnncluster }
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """);
+        """ + RnnCluster.Training.Serialization.MessagePackMessageSerializer.BindingHocon);
 
     private readonly RunFixture _fixture = new("guarded", microBatches: 4);
 

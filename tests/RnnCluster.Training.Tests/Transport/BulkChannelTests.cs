@@ -10,10 +10,7 @@ namespace RnnCluster.Training.Tests.Transport;
 /// <summary>A bulk channel sending to its own port on loopback: what goes in arrives, whole and in order, at the named actor with the named sender.</summary>
 public sealed class BulkChannelTests : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString($$"""
-        akka.actor.serializers.rnncluster = "{{typeof(MessagePackMessageSerializer).AssemblyQualifiedName}}"
-        akka.actor.serialization-bindings { "{{typeof(IRnnClusterMessage).AssemblyQualifiedName}}" = rnncluster }
-        """);
+    private static readonly Config TestConfig = ConfigurationFactory.ParseString(MessagePackMessageSerializer.BindingHocon);
 
     public BulkChannelTests() : base(TestConfig)
     {
