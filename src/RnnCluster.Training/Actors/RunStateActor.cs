@@ -47,7 +47,6 @@ public sealed class RunStateActor : ReceivePersistentActor
     private readonly Dictionary<IActorRef, long> _waiting = new();
     private byte[]? _publishedBytes;
     private long _publishedVersion = -1;
-    private ParametersAvailable? _published;
     private readonly List<float> _trainLosses = new();
     private long _historyStart;
     private readonly List<long> _validationSteps = new();
@@ -491,14 +490,7 @@ public sealed class RunStateActor : ReceivePersistentActor
         }
     }
 
-    /// <summary>One message per version, so the wire serializes it once for every worker it goes to.</summary>
-    private ParametersAvailable CurrentParameters()
-    {
-        var bytes = CurrentParameterBytes();
-        if (_published is null || !ReferenceEquals(_published.Parameters, bytes))
-            _published = new ParametersAvailable(_runId, _publishedVersion, bytes);
-        return _published;
-    }
+    private ParametersAvailable CurrentParameters() => new(_runId, _state!.Step, CurrentParameterBytes());
 
     private byte[] CurrentParameterBytes()
     {
