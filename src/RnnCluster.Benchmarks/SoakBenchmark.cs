@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace RnnCluster.Benchmarks;
@@ -44,7 +42,7 @@ internal static class SoakBenchmark
         string dir = Path.GetFullPath(o.String("out") ?? Path.Combine(Path.GetTempPath(), $"rnncluster-soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         Directory.CreateDirectory(dir);
         string runId = $"soak-{DateTime.UtcNow:HHmmss}";
-        int port = FreePortPair();
+        int port = RnnCluster.Training.Transport.PortPair.FreeOnLoopback();
 
         Console.WriteLine($"soak: {seconds} s of training, {Environment.ProcessorCount} cores, cli {cli}");
         Console.WriteLine($"  model {string.Join(' ', Model)} {string.Join(' ', data)}; logs in {dir}");
@@ -184,24 +182,6 @@ internal static class SoakBenchmark
             return dll;
         }
         throw new FileNotFoundException("src/RnnCluster.Cli not found above the current directory; run from the checkout or pass --cli PATH/rnncluster.dll.");
-    }
-
-    private static int FreePortPair()
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            using var a = new TcpListener(IPAddress.Loopback, 0);
-            a.Start();
-            int port = ((IPEndPoint)a.LocalEndpoint).Port;
-            try
-            {
-                using var b = new TcpListener(IPAddress.Loopback, port + 1);
-                b.Start();
-                return port;
-            }
-            catch (SocketException) { }
-        }
-        throw new InvalidOperationException("No two consecutive free ports.");
     }
 
     /// <summary>One node: a child process whose output lines are kept with their arrival time and written to NAME.log.</summary>

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -24,24 +22,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
 
     private static string Address(int port) => $"akka.tcp://rnncluster@127.0.0.1:{port}";
 
-    internal static int FreePort()
-    {
-        // Two consecutive free ports: the remoting port and the bulk channel (port + 1).
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            using var a = new TcpListener(IPAddress.Loopback, 0);
-            a.Start();
-            int port = ((IPEndPoint)a.LocalEndpoint).Port;
-            try
-            {
-                using var b = new TcpListener(IPAddress.Loopback, port + 1);
-                b.Start();
-                return port;
-            }
-            catch (SocketException) { }
-        }
-        throw new InvalidOperationException("No two consecutive free ports.");
-    }
+    internal static int FreePort() => RnnCluster.Training.Transport.PortPair.FreeOnLoopback();
 
     private async Task<byte[]> Reference(ScratchDirectory dir, int steps)
     {
