@@ -136,6 +136,8 @@ public sealed class BulkChannel : IDisposable
         object message;
         try
         {
+            // Akka's Deserialize takes an exact byte[], i.e. a copy of the reused buffer; our own
+            // serializer reads the slice in place (its blob fields copy out what they keep).
             message = header.SerializerId == Serialization.MessagePackMessageSerializer.SerializerId
                 ? Serialization.MessagePackMessageSerializer.Deserialize(payload, header.Manifest)
                 : system.Serialization.Deserialize(payload.ToArray(), header.SerializerId, header.Manifest);
