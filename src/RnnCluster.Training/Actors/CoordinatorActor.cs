@@ -39,6 +39,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private bool _running;
     private bool _finishing;
     private bool _stopRequested;
+    // A sync step is in flight from its assignment until the server reports it applied. Its
+    // workers' WorkDone can come before StepApplied: a stop finished in that gap would ask for the
+    // validation of a version the workers have already replaced, and wait for it in vain.
+    private bool _stepInFlight;
     private bool _runFinished;
     private bool _evaluationPending;
     private double? _validationLoss;
@@ -108,7 +112,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _stopRequested = true;
             if (!_running && !_runFinished)
                 EndRun(false, "interrupted before the run started (nothing was trained)");
-            else if (_running && !_finishing && !_workers.Values.Any(w => w.Assignment is not null))
+            else if (_running && !_finishing && !_stepInFlight && !_workers.Values.Any(w => w.Assignment is not null))
                 Finish();
         });
         Receive<Terminated>(t =>
@@ -292,6 +296,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             int lo = i * _microBatches / k, hi = (i + 1) * _microBatches / k;
             Assign(live[i].Key, live[i].Value, Enumerable.Range(lo, hi - lo).ToArray());
         }
+        _stepInFlight = true;
         _stepClock.Restart();
         _stepComputeMs = 0;
         _stepWaitMs = 0;
@@ -357,6 +362,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
         if (applied.Step != _step)
             return;
+        _stepInFlight = false;
         _trainLoss = applied.TrainLoss;
         var timing = new StepTiming(_stepClock.Elapsed.TotalMilliseconds, _stepComputeMs, _stepWaitMs, applied.ReduceMs, applied.ApplyMs);
         _timings.Enqueue(timing);
@@ -431,6 +437,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Context.Unwatch(_server);
         _server = null;
         _awaitingServer = true;
+        _stepInFlight = false; // the restarted server redoes the step; ResumeWithServer schedules it
         Timers.Cancel("deadline");
         foreach (var slot in _workers.Values)
             slot.Assignment = null;
