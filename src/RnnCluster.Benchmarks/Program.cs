@@ -3,6 +3,7 @@ using RnnCluster.Benchmarks;
 return args.Length == 0 ? Usage() : args[0] switch
 {
     "lstm" => LstmBenchmark.Run(args[1..]),
+    "actor" => ActorOverheadBenchmark.Run(args[1..]),
     "quality" => QualityBenchmark.Run(args[1..]),
     "gemm" => GemmBenchmark.Run(args[1..]),
     "peak" => PeakBenchmark.Run(args[1..]),
@@ -14,6 +15,6 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|quality|gemm|peak|transfer|soak [options]");
+    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|actor|quality|gemm|peak|transfer|soak [options]");
     return 2;
 }

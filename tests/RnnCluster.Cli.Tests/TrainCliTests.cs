@@ -72,6 +72,26 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         Assert.Equal(await Export(dir, db, "clean"), await Export(dir, db, "failed"));
     }
 
+    [Fact]
+    public async Task A_run_whose_only_worker_crashes_fails_keeps_its_checkpoints_and_resumes_to_the_same_bytes()
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        var clean = await CliProcess.RunAsync(dir.Path, Timeout, Small(db, "clean", 12, "--workers", "1"));
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+
+        // One simulated worker and nobody else can join: the run must fail, not wait forever.
+        var failed = await CliProcess.RunAsync(dir.Path, Timeout, Small(db, "alone", 12, "--workers", "1", "--fail-worker", "0@5", "--checkpoint-every", "2"));
+        output.WriteLine(failed.ToString());
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("every worker of this process stopped", failed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("run=alone", failed.Output, StringComparison.Ordinal);
+
+        var resumed = await CliProcess.RunAsync(dir.Path, Timeout, "train", "--resume", "alone", "--steps", "12", "--db", db, "--plain", "--samples", "0", "--workers", "1");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(await Export(dir, db, "clean"), await Export(dir, db, "alone"));
+    }
+
     [Theory]
     [InlineData("missing")]
     [InlineData("empty")]

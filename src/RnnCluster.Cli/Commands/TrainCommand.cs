@@ -45,7 +45,7 @@ internal static class TrainCommand
             var session = new SessionOptions("local", new MembershipOptions(SerializeAllMessages: p.GetValue(serialize), LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING"),
                 storeOptions, request,
                 Enumerable.Range(0, workerCount).Select(i => ($"w{i}", RunArguments.FaultsFor(i, crash, corrupt))).ToList(),
-                reporter.OnProgress);
+                reporter.OnProgress, WorkersAreAllThereIs: true, PinComputeThreads: true);
             var (ended, outcome) = await reporter.ShowWhile(() => TrainingSession.RunAsync(session, cancel));
             return await RunReport.FinishAsync(ended, outcome, storeOptions, request.RunId, p.GetValue(samples));
         }));

@@ -5,15 +5,19 @@ namespace RnnCluster.Training.Actors;
 /// <summary>
 /// A dedicated OS thread that runs gradient math. Heavy work on the .NET thread pool starves
 /// Akka's scheduler and the failure detector's heartbeats (akka.net #4419), so actors only post
-/// work here and receive the results as messages.
+/// work here and receive the results as messages. Given a CPU slot, the thread binds itself to that
+/// CPU (<see cref="CpuAffinity"/>) so two compute threads never share one while another idles.
 /// </summary>
 internal sealed class ComputeThread : IDisposable
 {
     private readonly BlockingCollection<Action> _work = new();
     private readonly Thread _thread;
 
-    public ComputeThread(string name)
+    private readonly int _cpuSlot;
+
+    public ComputeThread(string name, int cpuSlot = -1)
     {
+        _cpuSlot = cpuSlot;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -22,6 +26,8 @@ internal sealed class ComputeThread : IDisposable
 
     private void Run()
     {
+        if (_cpuSlot >= 0)
+            CpuAffinity.PinCurrentThread(_cpuSlot);
         foreach (var work in _work.GetConsumingEnumerable())
             work();
     }

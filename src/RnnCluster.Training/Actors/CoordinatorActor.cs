@@ -54,7 +54,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Stopwatch _trainingClock = new();   // since this session's first step
     private long _timedFromStep = -1;
     private readonly Stopwatch _stepClock = new();
-    private readonly Queue<StepTiming> _timings = new();
+    private readonly List<StepTiming> _timings = new();   // the last 20 applied steps, oldest first
     private readonly List<double> _stepTimes = new();   // after the first 10 steps, for the summary
     private double _slowestStep;
     private double _stepComputeMs, _stepWaitMs;
@@ -337,6 +337,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 AssignAsync(Sender, slot);
             return;
         }
+        if (done.Step == _step - 1 && _timings.Count > 0)
+        {
+            // The parameter server may report the step applied before the worker's WorkDone
+            // arrives (the gradient is the last thing the worker sends for a step): the timing of
+            // that step is amended rather than losing its compute time.
+            _shares[slot.Id] = _shares.GetValueOrDefault(slot.Id) + 1;
+            var last = _timings[^1];
+            _timings[^1] = last with { ComputeMs = Math.Max(last.ComputeMs, done.ComputeMs), WaitMs = Math.Max(last.WaitMs, done.WaitMs) };
+            return;
+        }
         if (done.Step != _step)
             return;
         slot.Assignment = null;
@@ -365,14 +375,14 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _stepInFlight = false;
         _trainLoss = applied.TrainLoss;
         var timing = new StepTiming(_stepClock.Elapsed.TotalMilliseconds, _stepComputeMs, _stepWaitMs, applied.ReduceMs, applied.ApplyMs);
-        _timings.Enqueue(timing);
+        _timings.Add(timing);
         if (_step - _startStep >= 10)
         {
             _stepTimes.Add(timing.StepMs);
             _slowestStep = Math.Max(_slowestStep, timing.StepMs);
         }
-        while (_timings.Count > 20)
-            _timings.Dequeue();
+        if (_timings.Count > 20)
+            _timings.RemoveAt(0);
         foreach (var slot in _workers.Values)
             slot.Assignment = null;
         _step = applied.Step + 1;

@@ -49,10 +49,14 @@ public sealed class WorkerSupervisor : ReceiveActor
     private bool _finished;
 
     /// <param name="allStopped">Called with the last reason given when every worker has stopped (a worker-only node then has nothing left to do).</param>
-    public WorkerSupervisor(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped)
+    /// <param name="pinComputeThreads">Bind worker i's compute thread to the process's i-th CPU, modulo their count (see <see cref="CpuAffinity"/>).</param>
+    public WorkerSupervisor(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped,
+        bool pinComputeThreads = false)
     {
         for (int i = 0; i < workers.Count; i++)
-            Context.Watch(Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults), $"worker-{i}"));
+        {
+            Context.Watch(Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults, pinComputeThreads ? i : -1), $"worker-{i}"));
+        }
         _alive = workers.Count;
         Receive<WorkerGaveUp>(m => _lastReason = m.Reason);
         Receive<WorkerFinished>(_ => _finished = true);
@@ -66,6 +70,7 @@ public sealed class WorkerSupervisor : ReceiveActor
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    public static Props Props(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped = null) =>
-        Akka.Actor.Props.Create(() => new WorkerSupervisor(workers, coordinator, parameterServer, allStopped));
+    public static Props Props(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped = null,
+        bool pinComputeThreads = false) =>
+        Akka.Actor.Props.Create(() => new WorkerSupervisor(workers, coordinator, parameterServer, allStopped, pinComputeThreads));
 }

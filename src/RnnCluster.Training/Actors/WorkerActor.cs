@@ -38,8 +38,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private IActorRef? _coordinatorDirect;     // the coordinator singleton that welcomed us, watched
 
     private WorkerWelcome? _run;
-    private ShareComputer? _share;          // touched on the compute thread only
-    private Evaluator? _evaluator;          // touched on the compute thread only
+    // The replica is built, used and disposed on the compute thread only: work posted after the
+    // welcome runs after the build, whenever the actor sees it.
+    private ShareComputer? _share;
+    private Evaluator? _evaluator;
+    private bool _engineReady;              // the replica exists; only then is this worker "ready"
     private ParametersAvailable? _parameters;
     private readonly Queue<AssignWork> _pending = new();
     private const long NotRequested = long.MinValue;
@@ -51,13 +54,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly Dictionary<long, EvaluateRequest> _evaluations = new();
     private readonly Stopwatch _idle = new();
 
-    public WorkerActor(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults faults)
+    /// <param name="cpuSlot">Which of the process's CPUs its compute thread is bound to, or -1 to leave placement to the OS.</param>
+    public WorkerActor(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults faults, int cpuSlot = -1)
     {
         _workerId = workerId;
         _coordinator = coordinator;
         _parameterServer = parameterServer;
         _faults = faults;
-        _thread = new ComputeThread($"worker-{workerId}");
+        _thread = new ComputeThread($"worker-{workerId}", cpuSlot);
 
         Receive<RegisterTick>(_ => _coordinator.Tell(new RegisterWorker(_workerId, MessagePackMessageSerializer.ProtocolVersion)));
         Receive<WorkerWelcome>(OnWelcome);
@@ -77,7 +81,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<ShareDone>(OnShareDone);
         Receive<EvaluationDone>(m => _coordinator.Tell(new EvaluationResult(m.RunId, m.Version, m.Loss, _workerId)));
         Receive<InjectedCrash>(m => throw new InjectedWorkerCrashException(_workerId, m.Step));
-        Receive<ComputeFailed>(m => throw new InvalidOperationException($"Worker {_workerId} failed computing step {m.Step}: {m.Error}"));
+        Receive<ComputeFailed>(m => throw new InvalidOperationException($"Worker {_workerId} failed computing step {m.Step}: {m.Error.Message}", m.Error));
         Receive<RunEnded>(m => ForThisRun(m, _ =>
         {
             Context.Parent.Tell(new WorkerFinished(m.RunId));
@@ -98,8 +102,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults? faults = null) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(workerId, coordinator, parameterServer, faults ?? WorkerFaults.None));
+    public static Props Props(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults? faults = null, int cpuSlot = -1) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(workerId, coordinator, parameterServer, faults ?? WorkerFaults.None, cpuSlot));
 
     protected override void PreStart() =>
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(1));
@@ -135,8 +139,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
         if (_run is not null)
         {
+            // A second welcome of the same run (the register timer fired again, or a new coordinator)
+            // is answered once the replica exists; before that, EngineReady answers it.
             if (welcome.RunId == _run.RunId)
-                _coordinator.Tell(new WorkerReady(_run.RunId, _workerId));
+            {
+                if (_engineReady)
+                    _coordinator.Tell(new WorkerReady(_run.RunId, _workerId));
+            }
             else
                 _log.Warning("Worker {0} is busy with run '{1}' and ignores a welcome to run '{2}'.", _workerId, _run.RunId, welcome.RunId);
             return;
@@ -187,6 +196,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnEngineReady(EngineReady ready)
     {
+        _engineReady = true;
         _coordinator.Tell(new WorkerReady(ready.RunId, _workerId));
         _idle.Restart();
     }
@@ -234,11 +244,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             TryStart();
             return;
         }
-        if (_requestedVersion != needed)
-        {
-            _requestedVersion = needed;
-            (_parameterServerDirect ?? _parameterServer).Tell(new RequestParameters(_run.RunId, needed, _workerId));
-        }
+        RequestParameters(needed);
         // A reply can be lost with a connection or a failed-over server: ask again if nothing comes.
         if (!Timers.IsTimerActive("await-parameters"))
             Timers.StartSingleTimer("await-parameters", RetryParameters.Instance, TimeSpan.FromSeconds(5));
@@ -261,9 +267,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _crashed |= crash;
         _corrupted |= corrupt;
         long version = parameters.Version;
-        var share = _share!;
         _thread.Post(() =>
         {
+            var share = _share!;
             var clock = Stopwatch.StartNew();
             bool stop = false;
             try
@@ -285,7 +291,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             }
             catch (Exception e)
             {
-                self.Tell(new ComputeFailed(work.Step, e.Message));
+                self.Tell(new ComputeFailed(work.Step, e));
                 return;
             }
             if (stop)
@@ -293,6 +299,18 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             else
                 self.Tell(new ShareDone(work.Step, clock.Elapsed.TotalMilliseconds, waitMs));
         });
+        // Ask for the next version now: the server then sends it the moment it is applied,
+        // instead of when this actor gets round to asking after the share is done.
+        if (!async)
+            RequestParameters(step + 1);
+    }
+
+    private void RequestParameters(long version)
+    {
+        if (_requestedVersion == version)
+            return;
+        _requestedVersion = version;
+        (_parameterServerDirect ?? _parameterServer).Tell(new RequestParameters(_run!.RunId, version, _workerId));
     }
 
     private void OnShareDone(ShareDone done)
@@ -300,11 +318,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _busy = false;
         _idle.Restart();
         _coordinator.Tell(new WorkDone(_run!.RunId, done.Step, _workerId, done.ComputeMs, done.WaitMs));
-        if (_run.Mode == TrainingMode.Sync && _requestedVersion != done.Step + 1)
-        {
-            _requestedVersion = done.Step + 1;
-            (_parameterServerDirect ?? _parameterServer).Tell(new RequestParameters(_run.RunId, done.Step + 1, _workerId));
-        }
         TryStart();
     }
 
@@ -333,10 +346,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
         var parameters = _parameters;
         var self = Self;
-        var evaluator = _evaluator;
         _thread.Post(() =>
         {
-            double loss = evaluator!.MeanLoss(FloatBytes.View(parameters.Parameters));
+            double loss = _evaluator!.MeanLoss(FloatBytes.View(parameters.Parameters));
             self.Tell(new EvaluationDone(request.RunId, request.Version, loss));
         });
     }
@@ -359,7 +371,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private sealed record InjectedCrash(long Step) : INoSerializationVerificationNeeded;
 
-    private sealed record ComputeFailed(long Step, string Error) : INoSerializationVerificationNeeded;
+    private sealed record ComputeFailed(long Step, Exception Error) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>A worker tells its supervisor the run it worked for is over (it stops without failing).</summary>

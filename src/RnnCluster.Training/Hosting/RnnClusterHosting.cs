@@ -110,12 +110,13 @@ public static class RnnClusterHosting
             : builder.WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = Roles.Coordinator, LogSingletonIdentificationFailure = false });
 
     /// <summary>This process's worker actors, under a supervisor that stops (never restarts in place) a crashed worker.</summary>
-    public static AkkaConfigurationBuilder WithWorkers(this AkkaConfigurationBuilder builder, IReadOnlyList<(string Id, WorkerFaults Faults)> workers, Action<string?>? allStopped = null) =>
+    public static AkkaConfigurationBuilder WithWorkers(this AkkaConfigurationBuilder builder, IReadOnlyList<(string Id, WorkerFaults Faults)> workers, Action<string?>? allStopped = null,
+        bool pinComputeThreads = false) =>
         workers.Count == 0
             ? builder
             : builder.WithActors((system, registry) =>
             {
-                var supervisor = system.ActorOf(WorkerSupervisor.Props(workers, registry.Get<CoordinatorKey>(), registry.Get<ParameterServerKey>(), allStopped), "workers");
+                var supervisor = system.ActorOf(WorkerSupervisor.Props(workers, registry.Get<CoordinatorKey>(), registry.Get<ParameterServerKey>(), allStopped, pinComputeThreads), "workers");
                 registry.Register<WorkersKey>(supervisor);
             });
 

@@ -12,6 +12,16 @@ namespace RnnCluster.Training.Hosting;
 /// <summary>What one process contributes to a run.</summary>
 /// <param name="Request">The run to coordinate, on the coordinator node; null elsewhere.</param>
 /// <param name="Workers">The worker actors this process hosts.</param>
+/// <param name="WorkersAreAllThereIs">
+/// The local simulation: no other process can bring workers, so when every worker of this process
+/// has stopped (crashed, refused the run) the run fails instead of waiting for one forever.
+/// </param>
+/// <param name="PinComputeThreads">
+/// Bind worker i's compute thread to the process's i-th CPU, modulo their count. Left to itself, Linux often ran two
+/// compute threads on one CPU (woken next to the thread that posted their work) while the other
+/// idled; in a process that owns the machine's workers (the local simulation) pinning avoids that.
+/// Several worker processes on one host are placed with `taskset` instead.
+/// </param>
 public sealed record SessionOptions(
     string NodeId,
     MembershipOptions Membership,
@@ -22,7 +32,9 @@ public sealed record SessionOptions(
     LogLevel MinimumLogLevel = LogLevel.Warning,
     bool BulkChannel = false,
     Action<string>? OnListening = null,
-    string? LedgerPath = null);
+    string? LedgerPath = null,
+    bool WorkersAreAllThereIs = false,
+    bool PinComputeThreads = false);
 
 /// <summary>
 /// Runs one process's part of a training run on a generic host (Akka.Hosting) until the run ends:
@@ -63,9 +75,11 @@ public static class TrainingSession
                 akka.WithRnnClusterStore(options.Store);
             akka.WithParameterServer(hostsPs, options.LedgerPath)
                 .WithCoordinator(options.Request)
-                .WithWorkers(options.Workers, roles.Count == 1 && roles[0] == Roles.Worker
-                    ? reason => ended.TrySetResult(new RunEnded("", false, $"every worker of this node stopped: {reason ?? "crashed (see the log above)"}"))
-                    : null)
+                .WithWorkers(options.Workers, (roles.Count == 1 && roles[0] == Roles.Worker) || options.WorkersAreAllThereIs
+                    ? reason => ended.TrySetResult(new RunEnded(options.Request?.RunId ?? "", false,
+                        $"every worker of this {(options.WorkersAreAllThereIs ? "process" : "node")} stopped: {reason ?? "crashed (see the log above)"}"
+                        + (options.WorkersAreAllThereIs ? "; the last saved checkpoint is kept (continue with --resume)" : "")))
+                    : null, options.PinComputeThreads)
                 .WithNodeAgent(options.NodeId, ended)
                 .WithRunObserver(p => options.OnProgress?.Invoke(p), o => outcome.TrySetResult(o));
         });

@@ -98,6 +98,21 @@ public sealed class GuardTests : TestKit
     }
 
     [Fact]
+    public void Worker_welcomed_twice_says_ready_once_its_model_replica_exists()
+    {
+        var coordinator = CreateTestProbe();
+        var worker = Sys.ActorOf(WorkerActor.Props("w3", coordinator.Ref, CreateTestProbe().Ref));
+        coordinator.ExpectMsg<RegisterWorker>();
+        var welcome = new WorkerWelcome(_fixture.RunId, _fixture.Definition, IntBytes.From(_fixture.Train), IntBytes.From(_fixture.Validation));
+        worker.Tell(welcome, coordinator.Ref);
+        worker.Tell(welcome, coordinator.Ref);
+        coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
+        // Once ready, a welcome again (a coordinator that failed over) is answered at once.
+        worker.Tell(welcome, coordinator.Ref);
+        coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void Worker_refuses_a_corpus_whose_hash_does_not_match()
     {
         var coordinator = CreateTestProbe();

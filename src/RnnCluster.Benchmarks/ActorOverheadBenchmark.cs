@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using RnnCluster.Core.Data;
+using RnnCluster.Core.Model;
+using RnnCluster.Core.Optim;
+using RnnCluster.Core.Text;
+using RnnCluster.Core.Training;
+using RnnCluster.Training.Actors;
+using RnnCluster.Training.Hosting;
+using RnnCluster.Training.Messages;
+
+namespace RnnCluster.Benchmarks;
+
+/// <summary>
+/// The actor system with one worker against the core's single-thread loop, in ONE process and
+/// interleaved in A B B A order: this machine's speed drifts by up to 40% within seconds (other
+/// tenants), so two separate processes a minute apart compare noise, not code.
+///   actor --embed E --hidden H --layers L --seq T --batch B --steps N --rounds R [--corpus FILE]
+/// Each round runs the core loop for N steps and a fresh 1-worker run of N steps (SQLite store in
+/// a temporary directory, no checkpoints before the last step). Both sides are reported as the
+/// tokens/s of their median step over steps 10..N (the core benchmark's statistic), the run also
+/// as its mean tokens/s over the same steps (the figure `train` prints).
+/// Last line: core_tokens_per_s=… actor_tokens_per_s=… actor_mean_tokens_per_s=… ratio=… ratio_mean=…
+/// (medians over rounds; the ratios are medians of the per-round ratios).
+/// </summary>
+internal static class ActorOverheadBenchmark
+{
+    public static int Run(string[] args)
+    {
+        var o = new BenchmarkOptions(args);
+        int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
+        int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 60), rounds = o.Int("rounds", 4);
+        if (steps <= 20)
+            throw new ArgumentException("--steps must be > 20: both sides skip their first 10 steps.");
+        string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
+        var tokenizer = CharTokenizer.Build(text);
+        var split = TrainValidationSplit.Create(tokenizer.Encode(text));
+        int[] train = split.Train.ToArray(), validation = split.ValidationWithContext.ToArray();
+        var model = new ModelDescription(CellKind.Lstm, tokenizer.Vocabulary.Count, embed, hidden, layers, 0f);
+        var settings = new TrainingSettings(1, seq, batch, MicroBatches: 1,
+            new OptimizerSettings(OptimizerKind.Adam, 2e-3f), new LrSchedule(), ClipNorm: 5f);
+        var definition = new RunDefinition(ModelWire.From(model), VocabularyWire.From(tokenizer.Vocabulary), SettingsWire.From(settings),
+            CorpusFingerprint.Of(train, validation), train.Length, validation.Length, TrainingMode.Sync, 0, "benchmark");
+        int tokensPerStep = batch * seq;
+        Console.WriteLine($"{model}; T={seq} B={batch}; {steps} steps per side and round, {rounds} rounds (A B B A …)");
+
+        var core = new List<double>();
+        var actor = new List<double>();
+        var actorMean = new List<double>();
+        string dir = Path.Combine(Path.GetTempPath(), "rnncluster-actor-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            for (int r = 0; r < rounds; r++)
+            {
+                double c = 0;
+                RunOutcome? run = null;
+                foreach (bool coreSide in r % 2 == 0 ? new[] { true, false } : [false, true])
+                {
+                    if (coreSide)
+                        c = tokensPerStep / (CoreMedianStepMs(model, settings, train, steps) / 1000);
+                    else
+                        run = ActorRun(definition, train, validation, steps, Path.Combine(dir, $"round{r}.db"));
+                }
+                double a = tokensPerStep / (run!.Spread!.MedianMs / 1000);
+                core.Add(c);
+                actor.Add(a);
+                actorMean.Add(run.TokensPerSecond);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"round {r + 1}: core {c:F0} tokens/s, actor system {a:F0} tokens/s (mean {run.TokensPerSecond:F0}), ratio {a / c:P1}; {run.TimingLine}"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        double ratio = Median(core.Zip(actor, (c, a) => a / c).ToList());
+        double ratioMean = Median(core.Zip(actorMean, (c, a) => a / c).ToList());
+        Console.WriteLine(FormattableString.Invariant(
+            $"core_tokens_per_s={Median(core):F0} actor_tokens_per_s={Median(actor):F0} actor_mean_tokens_per_s={Median(actorMean):F0} ratio={ratio:F3} ratio_mean={ratioMean:F3}"));
+        return 0;
+    }
+
+    /// <summary>The core benchmark's figure: the median step of a fresh reference loop, steps 10..N.</summary>
+    private static double CoreMedianStepMs(ModelDescription model, TrainingSettings settings, int[] train, int steps)
+    {
+        using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), train);
+        var times = new List<double>();
+        var clock = new Stopwatch();
+        for (int s = 0; s < steps; s++)
+        {
+            clock.Restart();
+            trainer.Step();
+            if (s >= 10)
+                times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return Median(times);
+    }
+
+    /// <summary>`train --workers 1 --checkpoint-every 0` in this process.</summary>
+    private static RunOutcome ActorRun(RunDefinition definition, int[] train, int[] validation, int steps, string db)
+    {
+        string runId = "bench-" + Guid.NewGuid().ToString("N")[..8];
+        var request = new RunRequest(runId, definition, train, validation, Resume: false, steps, new CheckpointPolicy(0, 1),
+            MinWorkers: 1, ValidateEvery: 0, StepTimeout: TimeSpan.FromMinutes(1));
+        var session = new SessionOptions("bench", new MembershipOptions(), StoreOptions.Sqlite(db), request, [("w0", WorkerFaults.None)],
+            PinComputeThreads: true); // as `train` does
+        var result = TrainingSession.RunAsync(session).GetAwaiter().GetResult();
+        if (result.Outcome is not { Success: true } outcome)
+            throw new InvalidOperationException($"The benchmark run failed: {result.Ended.Summary}");
+        return outcome;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
