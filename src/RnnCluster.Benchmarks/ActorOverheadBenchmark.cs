@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
@@ -74,10 +72,10 @@ internal static class ActorOverheadBenchmark
         {
             Directory.Delete(dir, recursive: true);
         }
-        double ratio = Median(core.Zip(actor, (c, a) => a / c).ToList());
-        double ratioMean = Median(core.Zip(actorMean, (c, a) => a / c).ToList());
+        double ratio = Stats.Median(core.Zip(actor, (c, a) => a / c));
+        double ratioMean = Stats.Median(core.Zip(actorMean, (c, a) => a / c));
         Console.WriteLine(FormattableString.Invariant(
-            $"core_tokens_per_s={Median(core):F0} actor_tokens_per_s={Median(actor):F0} actor_mean_tokens_per_s={Median(actorMean):F0} ratio={ratio:F3} ratio_mean={ratioMean:F3}"));
+            $"core_tokens_per_s={Stats.Median(core):F0} actor_tokens_per_s={Stats.Median(actor):F0} actor_mean_tokens_per_s={Stats.Median(actorMean):F0} ratio={ratio:F3} ratio_mean={ratioMean:F3}"));
         return 0;
     }
 
@@ -85,16 +83,7 @@ internal static class ActorOverheadBenchmark
     private static double CoreMedianStepMs(ModelDescription model, TrainingSettings settings, int[] train, int steps)
     {
         using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), train);
-        var times = new List<double>();
-        var clock = new Stopwatch();
-        for (int s = 0; s < steps; s++)
-        {
-            clock.Restart();
-            trainer.Step();
-            if (s >= 10)
-                times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return Median(times);
+        return Stats.Median(CoreSteps.Time(trainer, steps));
     }
 
     /// <summary>`train --workers 1 --checkpoint-every 0` in this process.</summary>
@@ -109,11 +98,5 @@ internal static class ActorOverheadBenchmark
         if (result.Outcome is not { Success: true } outcome)
             throw new InvalidOperationException($"The benchmark run failed: {result.Ended.Summary}");
         return outcome;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
@@ -35,20 +34,12 @@ internal static class LstmBenchmark
         Console.WriteLine($"{model}; T={seq} B={batch}; {layout.TotalSize:N0} parameters; {flopsPerStep / 1e9:F3} GFLOP per step; 1 thread");
 
         using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), tokens);
-        var times = new List<double>();
-        var clock = new Stopwatch();
-        for (int s = 0; s < steps; s++)
+        var times = CoreSteps.Time(trainer, steps, (s, report, ms) =>
         {
-            clock.Restart();
-            var report = trainer.Step();
-            double ms = clock.Elapsed.TotalMilliseconds;
-            if (s >= 10)
-                times.Add(ms);
             if (s % 10 == 0 || s == steps - 1)
                 Console.WriteLine($"step {s,5}  loss {report.Loss:F4}  {ms,8:F2} ms");
-        }
-        times.Sort();
-        double median = times[times.Count / 2];
+        });
+        double median = Stats.Median(times);
         double tokensPerSecond = batch * seq / (median / 1000);
         double gflops = flopsPerStep / (median / 1000) / 1e9;
         Console.WriteLine($"tokens_per_s={tokensPerSecond:F0} gflops={gflops:F1} step_ms={median:F2}");

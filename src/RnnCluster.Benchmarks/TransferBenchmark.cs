@@ -31,7 +31,7 @@ internal static class TransferBenchmark
         string[] ports = peer.StandardOutput.ReadLine()!.Split(' '); // "rawPort akkaPort bulkPort"
         int rawPort = int.Parse(ports[0]), akkaPort = int.Parse(ports[1]), bulkPort = int.Parse(ports[2]);
 
-        double raw = Median(RawSocket(rawPort, bytes, repeat));
+        double raw = Stats.Median(RawSocket(rawPort, bytes, repeat));
         var (bulk, remote) = ThroughAkka(akkaPort, bulkPort, bytes, repeat);
         peer.StandardInput.WriteLine("quit");
         peer.WaitForExit(10_000);
@@ -100,7 +100,7 @@ internal static class TransferBenchmark
                     times.Add(clock.Elapsed.TotalSeconds);
                 system.Stop(waiter);
             }
-            return Median(times);
+            return Stats.Median(times);
         }
 
         double bulkTime = Measure(waiter =>
@@ -163,12 +163,6 @@ internal static class TransferBenchmark
         akka.remote.dot-netty.tcp.send-buffer-size = 64000000b
         akka.remote.dot-netty.tcp.receive-buffer-size = 64000000b
         """ + RnnCluster.Training.Serialization.MessagePackMessageSerializer.BindingHocon);
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
-    }
 
     private sealed class Sink : ReceiveActor
     {

@@ -50,6 +50,7 @@ public static class TrainingSession
     public static async Task<SessionResult> RunAsync(SessionOptions options, CancellationToken stop = default)
     {
         var roles = options.Membership.Roles ?? Roles.All;
+        bool workerOnly = roles.Count == 1 && roles[0] == Roles.Worker;
         bool hostsPs = roles.Contains(Roles.ParameterServer);
         if (hostsPs && options.Store is null)
             throw new ArgumentException("A node with the parameter-server role needs a checkpoint store (--db or --connection).");
@@ -75,14 +76,17 @@ public static class TrainingSession
                 akka.WithRnnClusterStore(options.Store);
             akka.WithParameterServer(hostsPs, options.LedgerPath)
                 .WithCoordinator(options.Request)
-                .WithWorkers(options.Workers, (roles.Count == 1 && roles[0] == Roles.Worker) || options.WorkersAreAllThereIs
-                    ? reason => ended.TrySetResult(new RunEnded(options.Request?.RunId ?? "", false,
-                        $"every worker of this {(options.WorkersAreAllThereIs ? "process" : "node")} stopped: {reason ?? "crashed (see the log above)"}"
-                        + (options.WorkersAreAllThereIs ? "; the last saved checkpoint is kept (continue with --resume)" : "")))
-                    : null, options.PinComputeThreads)
+                .WithWorkers(options.Workers, workerOnly || options.WorkersAreAllThereIs ? EndWhenWorkersStop : null, options.PinComputeThreads)
                 .WithNodeAgent(options.NodeId, ended)
                 .WithRunObserver(p => options.OnProgress?.Invoke(p), o => outcome.TrySetResult(o));
         });
+
+        // Nothing is left to do here when this process's workers are all gone: a worker-only node,
+        // or the local simulation, which no other process can bring workers to.
+        void EndWhenWorkersStop(string? reason) => ended.TrySetResult(new RunEnded(options.Request?.RunId ?? "", false,
+            options.WorkersAreAllThereIs
+                ? $"every worker of this process stopped: {reason ?? "crashed (see the log above)"}; the last saved checkpoint is kept (continue with --resume)"
+                : $"every worker of this node stopped: {reason ?? "crashed (see the log above)"}"));
 
         using var host = builder.Build();
         await host.StartAsync(stop);
@@ -101,7 +105,6 @@ public static class TrainingSession
             else
                 ended.TrySetResult(new RunEnded(options.Request?.RunId ?? "", false, "interrupted"));
         });
-        bool workerOnly = roles.Count == 1 && roles[0] == Roles.Worker;
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = system.WhenTerminated.ContinueWith(_ => lost.TrySetResult("this node left the cluster (downed or shut down)"));
         if (workerOnly)
