@@ -28,6 +28,7 @@ internal static class ActorOverheadBenchmark
         var o = new BenchmarkOptions(args);
         int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
         int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 60), rounds = o.Int("rounds", 4);
+        bool threads = o.Flag("threads");
         if (steps <= 20)
             throw new ArgumentException("--steps must be > 20: both sides skip their first 10 steps.");
         string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
@@ -53,12 +54,16 @@ internal static class ActorOverheadBenchmark
             {
                 double c = 0;
                 RunOutcome? run = null;
+                string coreThreads = "", actorThreads = "";
                 foreach (bool coreSide in r % 2 == 0 ? new[] { true, false } : [false, true])
                 {
+                    var before = ThreadCpu.Snapshot();
                     if (coreSide)
                         c = tokensPerStep / (CoreMedianStepMs(model, settings, train, steps) / 1000);
                     else
                         run = ActorRun(definition, train, validation, steps, Path.Combine(dir, $"round{r}.db"));
+                    string busiest = ThreadCpu.Busiest(before, ThreadCpu.Snapshot());
+                    if (coreSide) coreThreads = busiest; else actorThreads = busiest;
                 }
                 double a = tokensPerStep / (run!.Spread!.MedianMs / 1000);
                 core.Add(c);
@@ -66,6 +71,8 @@ internal static class ActorOverheadBenchmark
                 actorMean.Add(run.TokensPerSecond);
                 Console.WriteLine(FormattableString.Invariant(
                     $"round {r + 1}: core {c:F0} tokens/s, actor system {a:F0} tokens/s (mean {run.TokensPerSecond:F0}), ratio {a / c:P1}; {run.TimingLine}"));
+                if (threads)
+                    Console.WriteLine($"  busiest threads: core side {coreThreads}; actor side {actorThreads}");
             }
         }
         finally

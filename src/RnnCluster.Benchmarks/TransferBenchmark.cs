@@ -166,7 +166,12 @@ internal static class TransferBenchmark
 
     private sealed class Sink : ReceiveActor
     {
-        public Sink() => Receive<ParametersAvailable>(m => Sender.Tell(new RequestParameters("bench", m.Version, "ack")));
+        // Returns the blob as a worker does, so the receiving side reuses its arrays.
+        public Sink() => Receive<ParametersAvailable>(m =>
+        {
+            TensorPool.Return(m.Parameters);
+            Sender.Tell(new RequestParameters("bench", m.Version, "ack"));
+        });
     }
 
     private sealed class AckWaiter : ReceiveActor

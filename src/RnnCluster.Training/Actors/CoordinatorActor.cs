@@ -57,6 +57,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly List<StepTiming> _timings = new();   // the last 20 applied steps, oldest first
     private readonly List<double> _stepTimes = new();   // after the first 10 steps, for the summary
     private double _slowestStep;
+    private StepTiming _measuredSum = new(0, 0, 0, 0, 0); // the same steps' split, summed
+    private bool _lastStepMeasured;
     private double _stepComputeMs, _stepWaitMs;
     private long _nextSequence;              // async: next micro-batch sequence number
     private readonly Queue<long> _retry = new(); // async: refused sequence numbers
@@ -344,7 +346,14 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             // that step is amended rather than losing its compute time.
             _shares[slot.Id] = _shares.GetValueOrDefault(slot.Id) + 1;
             var last = _timings[^1];
-            _timings[^1] = last with { ComputeMs = Math.Max(last.ComputeMs, done.ComputeMs), WaitMs = Math.Max(last.WaitMs, done.WaitMs) };
+            var amended = last with { ComputeMs = Math.Max(last.ComputeMs, done.ComputeMs), WaitMs = Math.Max(last.WaitMs, done.WaitMs) };
+            _timings[^1] = amended;
+            if (_lastStepMeasured)
+                _measuredSum = _measuredSum with
+                {
+                    ComputeMs = _measuredSum.ComputeMs - last.ComputeMs + amended.ComputeMs,
+                    WaitMs = _measuredSum.WaitMs - last.WaitMs + amended.WaitMs,
+                };
             return;
         }
         if (done.Step != _step)
@@ -376,10 +385,13 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _trainLoss = applied.TrainLoss;
         var timing = new StepTiming(_stepClock.Elapsed.TotalMilliseconds, _stepComputeMs, _stepWaitMs, applied.ReduceMs, applied.ApplyMs);
         _timings.Add(timing);
-        if (_step - _startStep >= 10)
+        _lastStepMeasured = _step - _startStep >= 10;
+        if (_lastStepMeasured)
         {
             _stepTimes.Add(timing.StepMs);
             _slowestStep = Math.Max(_slowestStep, timing.StepMs);
+            _measuredSum = new StepTiming(_measuredSum.StepMs + timing.StepMs, _measuredSum.ComputeMs + timing.ComputeMs,
+                _measuredSum.WaitMs + timing.WaitMs, _measuredSum.ReduceMs + timing.ReduceMs, _measuredSum.ApplyMs + timing.ApplyMs);
         }
         if (_timings.Count > 20)
             _timings.RemoveAt(0);
@@ -667,7 +679,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_workers.Count == 0 && _nodes.Count == 0 && !success)
             _log.Error("Run '{0}' failed: {1}", _request.RunId, message);
         var outcome = new RunOutcome(_request.RunId, success, _step, TokensPerSecond, _trainLoss, _validationLoss, message,
-            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null, AverageTiming(),
+            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null, MeasuredTiming(),
             _stepTimes.Count == 0 ? null : new StepSpread(Median(_stepTimes), _slowestStep));
         var ended = new RunEnded(_request.RunId, success, $"{message}\n{outcome.SummaryLine}");
         foreach (var worker in _workers.Keys)
@@ -702,6 +714,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         ? new StepTiming(0, 0, 0, 0, 0)
         : new StepTiming(_timings.Average(t => t.StepMs), _timings.Average(t => t.ComputeMs), _timings.Average(t => t.WaitMs),
             _timings.Average(t => t.ReduceMs), _timings.Average(t => t.ApplyMs));
+
+    /// <summary>The summary's split: the mean over the same steps as its tokens/s (all after the first 10).</summary>
+    private StepTiming MeasuredTiming()
+    {
+        int n = _stepTimes.Count;
+        return n == 0
+            ? AverageTiming()
+            : new StepTiming(_measuredSum.StepMs / n, _measuredSum.ComputeMs / n, _measuredSum.WaitMs / n, _measuredSum.ReduceMs / n, _measuredSum.ApplyMs / n);
+    }
 
     private void Publish(string? note)
     {

@@ -58,7 +58,7 @@ public sealed record RunOutcome(
     StepTiming? Timing = null,
     StepSpread? Spread = null)
 {
-    /// <summary>Where a step's time went (averages over the last 20 steps), for people.</summary>
+    /// <summary>Where a step's time went (the summary: means over the steps after the first 10; live progress: the last 20), for people.</summary>
     public string? TimingLine => Timing is not { StepMs: > 0 } t ? null : FormattableString.Invariant(
         $"time per step {t.StepMs:F1} ms: compute {t.ComputeMs:F1} (slowest worker), reduce {t.ReduceMs:F1}, apply {t.ApplyMs:F1}, transfer and waiting {Math.Max(0, t.StepMs - t.ComputeMs - t.ReduceMs - t.ApplyMs):F1} (workers idle {t.WaitMs:F1})")
         + (Spread is { } s ? FormattableString.Invariant($"; median step {s.MedianMs:F1} ms, slowest {s.SlowestMs:F1} ms") : "");

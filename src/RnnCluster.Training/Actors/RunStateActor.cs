@@ -45,8 +45,6 @@ public sealed class RunStateActor : ReceivePersistentActor
     private double _reduceMs;
     private readonly List<(int Lo, int Hi, string Worker)> _stepLedger = new();
     private readonly Dictionary<IActorRef, long> _waiting = new();
-    private byte[]? _publishedBytes;
-    private long _publishedVersion = -1;
     private readonly List<float> _trainLosses = new();
     private long _historyStart;
     private readonly List<long> _validationSteps = new();
@@ -239,7 +237,17 @@ public sealed class RunStateActor : ReceivePersistentActor
             else
                 Sender.Tell(new RunReady(_runId, _state!.Step, true, "already running"));
         });
-        Command<GradientComputed>(OnGradient);
+        Command<GradientComputed>(g =>
+        {
+            try
+            {
+                OnGradient(g);
+            }
+            finally
+            {
+                TensorPool.Return(g.Gradient); // consumed (copied into the reduction) or refused
+            }
+        });
         Command<RequestParameters>(OnRequestParameters);
         Command<QueryMissing>(q => Sender.Tell(new MissingMicroBatches(_runId, _state!.Step,
             q.Step == _state.Step ? Enumerable.Range(0, _microBatches).Where(m => !_reducer!.HasReceived(m)).ToArray() : [])));
@@ -424,7 +432,7 @@ public sealed class RunStateActor : ReceivePersistentActor
             catch (NonFiniteGradientException e)
             {
                 _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, e.Message));
-                _wire.Send(Sender, new AsyncVerdict(_runId, g.Step, false, state.Step, CurrentParameterBytes()), Self);
+                SendVerdict(g.Step, accepted: false);
                 return;
             }
             if (!AfterUpdateStillFinite(step))
@@ -442,7 +450,7 @@ public sealed class RunStateActor : ReceivePersistentActor
             _log.Debug("Run '{0}': rejected async gradient {1} from {2}: staleness {3} > {4}.", _runId, g.Step, g.WorkerId, staleness, _definition.Staleness);
             _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, $"{GradientRefusals.Stale}: computed at version {g.ParameterVersion}, the server is at {state.Step} (bound {_definition.Staleness})"));
         }
-        _wire.Send(Sender, new AsyncVerdict(_runId, g.Step, accepted, state.Step, CurrentParameterBytes()), Self);
+        SendVerdict(g.Step, accepted);
     }
 
     private void RecordTrainLoss(long step, double loss)
@@ -473,7 +481,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     {
         long current = _state!.Step;
         if (_definition!.Mode == TrainingMode.Async || request.Version <= current)
-            _wire.Send(Sender, CurrentParameters(), Self);
+            SendParameters(Sender);
         else
             _waiting[Sender] = request.Version;
     }
@@ -485,21 +493,23 @@ public sealed class RunStateActor : ReceivePersistentActor
         {
             if (version > current)
                 continue;
-            _wire.Send(worker, CurrentParameters(), Self);
+            SendParameters(worker);
             _waiting.Remove(worker);
         }
     }
 
-    private ParametersAvailable CurrentParameters() => new(_runId, _state!.Step, CurrentParameterBytes());
-
-    private byte[] CurrentParameterBytes()
+    // Every recipient gets its own pooled copy and returns it when done: one shared array per
+    // version would have to be a fresh allocation, since nobody could tell when all are done with it.
+    private void SendParameters(IActorRef worker)
     {
-        if (_publishedVersion != _state!.Step || _publishedBytes is null)
-        {
-            _publishedBytes = FloatBytes.From(_state.Parameters);
-            _publishedVersion = _state.Step;
-        }
-        return _publishedBytes;
+        var bytes = FloatBytes.Pooled(_state!.Parameters);
+        _wire.SendTensor(worker, new ParametersAvailable(_runId, _state.Step, bytes), bytes, Self);
+    }
+
+    private void SendVerdict(long sequence, bool accepted)
+    {
+        var bytes = FloatBytes.Pooled(_state!.Parameters);
+        _wire.SendTensor(Sender, new AsyncVerdict(_runId, sequence, accepted, _state.Step, bytes), bytes, Self);
     }
 
     // ---- checkpoints -------------------------------------------------------------------------

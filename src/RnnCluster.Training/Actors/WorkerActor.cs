@@ -214,7 +214,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         // a parameter server restarted from its last checkpoint serves that checkpoint's version.
         bool answer = _requestedVersion != NotRequested && parameters.Version >= _requestedVersion;
         if (_parameters is null || parameters.Version >= _parameters.Version || answer)
-            _parameters = parameters;
+            KeepParameters(parameters);
+        else
+            TensorPool.Return(parameters.Parameters);
         if (answer)
         {
             _answeredFor = _requestedVersion;
@@ -222,6 +224,18 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         }
         TryStart();
         TryEvaluate();
+    }
+
+    /// <summary>
+    /// The newest parameters replace the cached ones, whose blob goes back to the pool — through
+    /// the compute thread, behind any posted compute or evaluation still reading it.
+    /// </summary>
+    private void KeepParameters(ParametersAvailable parameters)
+    {
+        var replaced = _parameters;
+        _parameters = parameters;
+        if (replaced is not null && !ReferenceEquals(replaced.Parameters, parameters.Parameters))
+            _thread.Post(() => TensorPool.Return(replaced.Parameters));
     }
 
     private void TryStart()
@@ -277,14 +291,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 share.SetParameters(FloatBytes.View(parameters.Parameters));
                 share.Compute(step, microBatches, (node, gradient, loss) =>
                 {
-                    var bytes = FloatBytes.From(gradient);
+                    var bytes = FloatBytes.Pooled(gradient);
                     if (corrupt)
                     {
                         bytes.AsSpan(0, 4).Clear();
                         BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), float.NaN);
                         corrupt = false;
                     }
-                    wire.Send(ps, new GradientComputed(runId, async ? work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, workerId, version), self);
+                    wire.SendTensor(ps, new GradientComputed(runId, async ? work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, workerId, version), bytes, self);
                     if (crash)
                         stop = true; // the rest of the share dies with the worker
                 }, () => stop);
@@ -325,7 +339,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         _parameterServerDirect = Sender;
         if (_parameters is null || verdict.CurrentVersion >= _parameters.Version)
-            _parameters = new ParametersAvailable(verdict.RunId, verdict.CurrentVersion, verdict.Parameters);
+            KeepParameters(new ParametersAvailable(verdict.RunId, verdict.CurrentVersion, verdict.Parameters));
+        else
+            TensorPool.Return(verdict.Parameters);
         TryStart();
         TryEvaluate();
     }

@@ -45,7 +45,7 @@ public sealed record AssignWork(
 public sealed record ParametersAvailable(
     [property: Key(0)] string RunId,
     [property: Key(1)] long Version,
-    [property: Key(2)] byte[] Parameters) : IRunMessage;
+    [property: Key(2)][property: MessagePackFormatter(typeof(Serialization.PooledBlobFormatter))] byte[] Parameters) : IRunMessage;
 
 /// <summary>Worker → parameter server: send me the parameters of this version (or the current one in async mode).</summary>
 [MessagePackObject]
@@ -64,7 +64,7 @@ public sealed record GradientComputed(
     [property: Key(1)] long Step,
     [property: Key(2)] int Lo,
     [property: Key(3)] int Hi,
-    [property: Key(4)] byte[] Gradient,
+    [property: Key(4)][property: MessagePackFormatter(typeof(Serialization.PooledBlobFormatter))] byte[] Gradient,
     [property: Key(5)] double LossSum,
     [property: Key(6)] int Tokens,
     [property: Key(7)] string WorkerId,
@@ -86,7 +86,7 @@ public sealed record AsyncVerdict(
     [property: Key(1)] long Sequence,
     [property: Key(2)] bool Accepted,
     [property: Key(3)] long CurrentVersion,
-    [property: Key(4)] byte[] Parameters) : IRunMessage;
+    [property: Key(4)][property: MessagePackFormatter(typeof(Serialization.PooledBlobFormatter))] byte[] Parameters) : IRunMessage;
 
 /// <summary>Coordinator → worker: compute the validation loss at this parameter version.</summary>
 [MessagePackObject]

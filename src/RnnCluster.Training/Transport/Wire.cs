@@ -34,18 +34,32 @@ public sealed class Wire : IExtension
 
     private long _bulkMessages;
 
-    public void Send(IActorRef recipient, IRnnClusterMessage message, IActorRef sender)
+    /// <summary>
+    /// Sends a message whose tensor blob the caller gives up (it came from the <see cref="TensorPool"/>):
+    /// when the wire sends a serialized copy, the blob goes back to the pool here; when the message
+    /// travels by reference, its receiver returns it.
+    /// </summary>
+    public void SendTensor(IActorRef recipient, IRnnClusterMessage message, byte[] blob, IActorRef sender)
+    {
+        if (SendCore(recipient, message, sender))
+            TensorPool.Return(blob);
+    }
+
+    public void Send(IActorRef recipient, IRnnClusterMessage message, IActorRef sender) => SendCore(recipient, message, sender);
+
+    /// <returns>True when the message went out as a serialized copy on the bulk channel.</returns>
+    private bool SendCore(IActorRef recipient, IRnnClusterMessage message, IActorRef sender)
     {
         if (_channel is null || recipient is not IInternalActorRef { IsLocal: false })
         {
             recipient.Tell(message, sender);
-            return;
+            return false;
         }
         var serializer = _system.Serialization.FindSerializerFor(message);
         if (serializer is not MessagePackMessageSerializer)
         {
             recipient.Tell(message, sender); // not ours to frame; remoting knows the serializer
-            return;
+            return false;
         }
         var payload = new PooledBuffer(_sizeHints.GetValueOrDefault(message.GetType(), 4096));
         MessagePackMessageSerializer.SerializeTo(payload, message);
@@ -53,7 +67,7 @@ public sealed class Wire : IExtension
         {
             payload.Dispose();
             recipient.Tell(message, sender);
-            return;
+            return false;
         }
         _sizeHints[message.GetType()] = payload.Length;
         var address = recipient.Path.Address;
@@ -64,7 +78,7 @@ public sealed class Wire : IExtension
             _log.Warning("No bulk channel known for {0}; sending a {1}-byte {2} through remoting.", address, payload.Length, message.GetType().Name);
             payload.Dispose();
             recipient.Tell(message, sender);
-            return;
+            return false;
         }
         var header = new BulkHeader(
             recipient.Path.ToSerializationFormat(),
@@ -73,6 +87,7 @@ public sealed class Wire : IExtension
             Akka.Serialization.Serialization.ManifestFor(serializer, message));
         Interlocked.Increment(ref _bulkMessages);
         _channel.Send(address.Host, port.Value, header, payload);
+        return true;
     }
 
     // The last big size per message type: the next one is serialized into a buffer that fits at once.

@@ -1,0 +1,65 @@
+namespace RnnCluster.Training.Messages;
+
+/// <summary>
+/// Exact-length byte arrays for the tensor blobs of messages (parameters, gradients). A config-b
+/// step hands over two 3.5 MB blobs per worker; as fresh large-object-heap arrays each cost a
+/// page-faulting allocation (≈ 1 ms against 0.3 ms for the copy itself) and a gen-2 collection
+/// every few steps, which also stops the compute threads. Whoever gives a blob up returns it:
+/// the receiver once it has consumed the message, the wire once it has serialized a copy.
+/// Ownership is strict — a returned array must not be read or written again by anyone.
+/// </summary>
+public static class TensorPool
+{
+    /// <summary>Smaller arrays are ordinary allocations (the small-object heap handles them well).</summary>
+    public const int MinPooledBytes = 64 * 1024;
+
+    private const int ArraysPerLength = 8;
+    private const long MaxPooledBytes = 512L * 1024 * 1024;
+
+    private static readonly Dictionary<int, Stack<byte[]>> Free = new();
+    private static readonly object Gate = new();
+    private static long _pooledBytes;
+    private static long _allocations;
+
+    /// <summary>Arrays of pooled size allocated because none was free (a steady run stops adding to it).</summary>
+    public static long Allocations => Interlocked.Read(ref _allocations);
+
+    /// <summary>An array of exactly <paramref name="length"/> bytes with unspecified contents.</summary>
+    public static byte[] Rent(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length >= MinPooledBytes)
+        {
+            lock (Gate)
+            {
+                if (Free.TryGetValue(length, out var stack) && stack.TryPop(out var array))
+                {
+                    _pooledBytes -= length;
+                    return array;
+                }
+            }
+            Interlocked.Increment(ref _allocations);
+        }
+        return GC.AllocateUninitializedArray<byte>(length);
+    }
+
+    /// <summary>Gives <paramref name="array"/> back; it is kept for the next <see cref="Rent"/> of its length while there is room.</summary>
+    /// <exception cref="InvalidOperationException">The array is already in the pool: two owners returned it.</exception>
+    public static void Return(byte[]? array)
+    {
+        if (array is null || array.Length < MinPooledBytes)
+            return;
+        lock (Gate)
+        {
+            if (!Free.TryGetValue(array.Length, out var stack))
+                Free[array.Length] = stack = new Stack<byte[]>(ArraysPerLength);
+            foreach (var free in stack)
+                if (ReferenceEquals(free, array))
+                    throw new InvalidOperationException($"A {array.Length}-byte tensor blob was returned to the pool twice: it has two owners.");
+            if (stack.Count >= ArraysPerLength || _pooledBytes + array.Length > MaxPooledBytes)
+                return;
+            stack.Push(array);
+            _pooledBytes += array.Length;
+        }
+    }
+}
