@@ -55,10 +55,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private long _timedFromStep = -1;
     private readonly Stopwatch _stepClock = new();
     private readonly List<StepTiming> _timings = new();   // the last 20 applied steps, oldest first
-    private readonly List<double> _stepTimes = new();   // after the first 10 steps, for the summary
-    private double _slowestStep;
-    private StepTiming _measuredSum = new(0, 0, 0, 0, 0); // the same steps' split, summed
-    private bool _lastStepMeasured;
+    private readonly List<StepTiming> _measured = new();  // every step after the first 10, for the summary
     private double _stepComputeMs, _stepWaitMs;
     private long _nextSequence;              // async: next micro-batch sequence number
     private readonly Queue<long> _retry = new(); // async: refused sequence numbers
@@ -348,12 +345,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             var last = _timings[^1];
             var amended = last with { ComputeMs = Math.Max(last.ComputeMs, done.ComputeMs), WaitMs = Math.Max(last.WaitMs, done.WaitMs) };
             _timings[^1] = amended;
-            if (_lastStepMeasured)
-                _measuredSum = _measuredSum with
-                {
-                    ComputeMs = _measuredSum.ComputeMs - last.ComputeMs + amended.ComputeMs,
-                    WaitMs = _measuredSum.WaitMs - last.WaitMs + amended.WaitMs,
-                };
+            if (_measured.Count > 0 && ReferenceEquals(_measured[^1], last))
+                _measured[^1] = amended;
             return;
         }
         if (done.Step != _step)
@@ -385,14 +378,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _trainLoss = applied.TrainLoss;
         var timing = new StepTiming(_stepClock.Elapsed.TotalMilliseconds, _stepComputeMs, _stepWaitMs, applied.ReduceMs, applied.ApplyMs);
         _timings.Add(timing);
-        _lastStepMeasured = _step - _startStep >= 10;
-        if (_lastStepMeasured)
-        {
-            _stepTimes.Add(timing.StepMs);
-            _slowestStep = Math.Max(_slowestStep, timing.StepMs);
-            _measuredSum = new StepTiming(_measuredSum.StepMs + timing.StepMs, _measuredSum.ComputeMs + timing.ComputeMs,
-                _measuredSum.WaitMs + timing.WaitMs, _measuredSum.ReduceMs + timing.ReduceMs, _measuredSum.ApplyMs + timing.ApplyMs);
-        }
+        if (_step - _startStep >= 10)
+            _measured.Add(timing);
         if (_timings.Count > 20)
             _timings.RemoveAt(0);
         foreach (var slot in _workers.Values)
@@ -679,8 +666,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_workers.Count == 0 && _nodes.Count == 0 && !success)
             _log.Error("Run '{0}' failed: {1}", _request.RunId, message);
         var outcome = new RunOutcome(_request.RunId, success, _step, TokensPerSecond, _trainLoss, _validationLoss, message,
-            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null, MeasuredTiming(),
-            _stepTimes.Count == 0 ? null : new StepSpread(Median(_stepTimes), _slowestStep));
+            _request.Definition.Mode == TrainingMode.Async ? _maxStaleness : null, Mean(_measured.Count > 0 ? _measured : _timings),
+            _measured.Count == 0 ? null : new StepSpread(Median(_measured.Select(t => t.StepMs)), _measured.Max(t => t.StepMs)));
         var ended = new RunEnded(_request.RunId, success, $"{message}\n{outcome.SummaryLine}");
         foreach (var worker in _workers.Keys)
             worker.Tell(ended);
@@ -704,29 +691,21 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         ReceiveAny(_ => { });
     };
 
-    private static double Median(List<double> values)
+    private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
     }
 
-    private StepTiming AverageTiming() => _timings.Count == 0
+    /// <summary>The summary uses every step after the first 10 (the steps of its tokens/s); live progress the last 20.</summary>
+    private static StepTiming Mean(IReadOnlyList<StepTiming> timings) => timings.Count == 0
         ? new StepTiming(0, 0, 0, 0, 0)
-        : new StepTiming(_timings.Average(t => t.StepMs), _timings.Average(t => t.ComputeMs), _timings.Average(t => t.WaitMs),
-            _timings.Average(t => t.ReduceMs), _timings.Average(t => t.ApplyMs));
-
-    /// <summary>The summary's split: the mean over the same steps as its tokens/s (all after the first 10).</summary>
-    private StepTiming MeasuredTiming()
-    {
-        int n = _stepTimes.Count;
-        return n == 0
-            ? AverageTiming()
-            : new StepTiming(_measuredSum.StepMs / n, _measuredSum.ComputeMs / n, _measuredSum.WaitMs / n, _measuredSum.ReduceMs / n, _measuredSum.ApplyMs / n);
-    }
+        : new StepTiming(timings.Average(t => t.StepMs), timings.Average(t => t.ComputeMs), timings.Average(t => t.WaitMs),
+            timings.Average(t => t.ReduceMs), timings.Average(t => t.ApplyMs));
 
     private void Publish(string? note)
     {
-        var timing = AverageTiming();
+        var timing = Mean(_timings);
         double epoch = (double)_step * _request.Definition.Settings.Batch / _request.WindowsPerEpoch;
         Context.System.EventStream.Publish(new RunProgress(_request.RunId, _step, _request.TargetSteps, epoch, _trainLoss, _validationLoss,
             TokensPerSecond, _workers.Values.Count(w => w.Ready), _lastCheckpoint, timing, note));

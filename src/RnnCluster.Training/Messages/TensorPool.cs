@@ -19,10 +19,6 @@ public static class TensorPool
     private static readonly Dictionary<int, Stack<byte[]>> Free = new();
     private static readonly object Gate = new();
     private static long _pooledBytes;
-    private static long _allocations;
-
-    /// <summary>Arrays of pooled size allocated because none was free (a steady run stops adding to it).</summary>
-    public static long Allocations => Interlocked.Read(ref _allocations);
 
     /// <summary>An array of exactly <paramref name="length"/> bytes with unspecified contents.</summary>
     public static byte[] Rent(int length)
@@ -38,7 +34,6 @@ public static class TensorPool
                     return array;
                 }
             }
-            Interlocked.Increment(ref _allocations);
         }
         return GC.AllocateUninitializedArray<byte>(length);
     }
