@@ -105,11 +105,16 @@ internal static class TransferBenchmark
 
         double bulkTime = Measure(waiter =>
         {
-            // As Wire.Send does it: serialized into a pooled buffer that the channel returns after writing.
-            var bytesOut = new PooledBuffer(bytes + 64);
-            RnnCluster.Training.Serialization.MessagePackMessageSerializer.SerializeTo(bytesOut, message);
+            // As the parameter server does it (FloatBytes.Pooled, then Wire.SendTensor): the tensor is
+            // copied into a pooled blob, the message serialized around it into a pooled buffer, and
+            // the channel writes the blob from that array and returns both after writing.
+            var blob = TensorPool.Rent(payload.Length);
+            payload.CopyTo(blob, 0);
+            var tensor = message with { Parameters = blob };
+            var bytesOut = new PooledBuffer(256);
+            int blobOffset = RnnCluster.Training.Serialization.PooledBlobFormatter.SerializeLeavingOut(bytesOut, tensor, blob);
             var header = new BulkHeader(sink.Path.ToSerializationFormat(), waiter.Path.ToSerializationFormatWithAddress(ext.Provider.DefaultAddress), serializer.Identifier, manifest);
-            bulk.Send("127.0.0.1", bulkPort, header, bytesOut);
+            bulk.Send("127.0.0.1", bulkPort, header, bytesOut, blob, blobOffset);
         });
         double remoteTime = Measure(waiter => sink.Tell(message, waiter));
         return (bulkTime, remoteTime);

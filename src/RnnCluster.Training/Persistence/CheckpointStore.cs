@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Akka.Persistence;
 using Akka.Persistence.Query;
 using Akka.Persistence.Sql.Query;
 using Akka.Streams;
@@ -57,7 +58,16 @@ public sealed class CheckpointStore : IAsyncDisposable
             .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR", HoconAddMode.Prepend));
         var host = builder.Build();
         await host.StartAsync();
-        return new CheckpointStore(host, host.Services.GetRequiredService<ActorSystem>()) { Store = store };
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        // The read journal's constructor waits a hard-coded 5 s for the write journal to be
+        // initialized and throws after that; on a busy host start-up can take longer. The write
+        // journal holds back every request until it is initialized, so an empty replay answered
+        // means it is, and the store waits for that with its own timeout.
+        var initialized = await Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null)
+            .Ask<object>((IActorRef replyTo) => new ReplayMessages(0, 0, 0, "rnncluster-store-probe", replyTo), Timeout, CancellationToken.None);
+        if (initialized is ReplayMessagesFailure failure)
+            throw new CheckpointStoreException($"The store cannot be read: {failure.Cause.Message}");
+        return new CheckpointStore(host, system) { Store = store };
     }
 
     public async Task<IReadOnlyList<string>> ListRunsAsync()

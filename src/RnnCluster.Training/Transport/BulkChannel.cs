@@ -61,13 +61,50 @@ public sealed class BulkChannel : IDisposable
     public void Send(string host, int port, BulkHeader header, PooledBuffer payload) =>
         Enqueue(host, port, new Frame(BulkFrame.EncodePrefix(header, payload.Length), payload.Array, payload.Length, payload));
 
+    /// <summary>
+    /// As <see cref="Send(string, int, BulkHeader, PooledBuffer)"/> for a message serialized without
+    /// its tensor blob (<see cref="Serialization.PooledBlobFormatter.SerializeLeavingOut"/>): the blob's
+    /// bytes are written from <paramref name="blob"/> itself at <paramref name="blobOffset"/>. The
+    /// channel owns the blob too and returns it to the <see cref="Messages.TensorPool"/> once written.
+    /// </summary>
+    public void Send(string host, int port, BulkHeader header, PooledBuffer payload, byte[] blob, int blobOffset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(blobOffset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(blobOffset, payload.Length);
+        var spliced = header with { BlobOffset = blobOffset, BlobLength = blob.Length };
+        Enqueue(host, port, new Frame(BulkFrame.EncodePrefix(spliced, checked(payload.Length + blob.Length)), payload.Array, payload.Length, payload, blob, blobOffset));
+    }
+
     private void Enqueue(string host, int port, Frame frame)
     {
         var outgoing = _outgoing.GetOrAdd($"{host}:{port}", _ => new Outgoing(host, port, this));
         outgoing.Enqueue(frame);
     }
 
-    private readonly record struct Frame(byte[] Prefix, byte[] Payload, int Length, PooledBuffer? Lease);
+    private readonly record struct Frame(byte[] Prefix, byte[] Payload, int Length, PooledBuffer? Lease, byte[]? Blob = null, int BlobOffset = 0)
+    {
+        public void Write(Stream stream)
+        {
+            stream.Write(Prefix);
+            if (Blob is null)
+            {
+                stream.Write(Payload, 0, Length);
+                return;
+            }
+            stream.Write(Payload, 0, BlobOffset);
+            stream.Write(Blob);
+            stream.Write(Payload, BlobOffset, Length - BlobOffset);
+        }
+
+        public long Bytes => Prefix.Length + Length + (Blob?.Length ?? 0);
+
+        /// <summary>Gives the pooled arrays back: after the write, or when the frame is dropped.</summary>
+        public void Release()
+        {
+            Lease?.Dispose();
+            Messages.TensorPool.Return(Blob);
+        }
+    }
 
     private void AcceptLoop()
     {
@@ -112,7 +149,7 @@ public sealed class BulkChannel : IDisposable
                 var frame = BulkFrame.ReadInto(stream, ref buffer);
                 if (frame is null)
                     return;
-                Deliver(frame.Value.Header, buffer.AsMemory(0, frame.Value.PayloadLength));
+                Deliver(frame.Value.Header, buffer.AsMemory(0, frame.Value.PayloadLength), frame.Value.Blob);
             }
         }
         catch (System.Security.Authentication.AuthenticationException e)
@@ -130,20 +167,25 @@ public sealed class BulkChannel : IDisposable
         }
     }
 
-    private void Deliver(BulkHeader header, ReadOnlyMemory<byte> payload)
+    private void Deliver(BulkHeader header, Memory<byte> payload, byte[]? blob)
     {
         var system = _system!;
         object message;
         try
         {
             // Akka's Deserialize takes an exact byte[], i.e. a copy of the reused buffer; our own
-            // serializer reads the slice in place (its blob fields copy out what they keep).
-            message = header.SerializerId == Serialization.MessagePackMessageSerializer.SerializerId
-                ? Serialization.MessagePackMessageSerializer.Deserialize(payload, header.Manifest)
-                : system.Serialization.Deserialize(payload.ToArray(), header.SerializerId, header.Manifest);
+            // serializer reads the slice in place (its blob fields copy out what they keep, or
+            // take the blob the frame carried separately).
+            message = header.SerializerId != Serialization.MessagePackMessageSerializer.SerializerId
+                ? (blob is null ? system.Serialization.Deserialize(payload.ToArray(), header.SerializerId, header.Manifest)
+                    : throw new InvalidDataException("only RnnCluster messages carry a spliced blob"))
+                : blob is null
+                    ? Serialization.MessagePackMessageSerializer.Deserialize(payload, header.Manifest)
+                    : Serialization.PooledBlobFormatter.DeserializeWithBlob(payload, header.BlobOffset, blob, header.Manifest);
         }
         catch (Exception e)
         {
+            Messages.TensorPool.Return(blob);
             _log?.Warning("Bulk channel: dropped a '{0}' message for {1}: {2}", header.Manifest, header.Recipient, e.Message);
             return;
         }
@@ -199,9 +241,8 @@ public sealed class BulkChannel : IDisposable
                     try
                     {
                         stream ??= Connect();
-                        stream.Write(frame.Prefix);
-                        stream.Write(frame.Payload, 0, frame.Length);
-                        Interlocked.Add(ref _bytesSent, frame.Prefix.Length + frame.Length);
+                        frame.Write(stream);
+                        Interlocked.Add(ref _bytesSent, frame.Bytes);
                     }
                     catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException)
                     {
@@ -210,14 +251,14 @@ public sealed class BulkChannel : IDisposable
                         int dropped = 1;
                         while (_queue.TryTake(out var lost))
                         {
-                            lost.Lease?.Dispose();
+                            lost.Release();
                             dropped++;
                         }
                         _owner.Dropped($"{_host}:{_port}", dropped, e);
                     }
                     finally
                     {
-                        frame.Lease?.Dispose();
+                        frame.Release();
                     }
                 }
             }

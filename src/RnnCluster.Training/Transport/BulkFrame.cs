@@ -9,14 +9,21 @@ namespace RnnCluster.Training.Transport;
 ///   u32 magic "RNB1" | u32 header length H | H bytes MessagePack header | u32 payload length P | P bytes payload
 /// </code>
 /// The header names the recipient and sender by full actor path and the payload's serializer and
-/// manifest; the payload is the message exactly as Akka.Remote would have carried it.
+/// manifest; the payload is the message exactly as Akka.Remote would have carried it. When the
+/// header gives a blob (offset and length), those payload bytes are a tensor blob that the sender
+/// wrote from its own array and the receiver reads into a pooled one, each without a copy.
 /// </summary>
 [MessagePackObject]
 public sealed record BulkHeader(
     [property: Key(0)] string Recipient,
     [property: Key(1)] string Sender,
     [property: Key(2)] int SerializerId,
-    [property: Key(3)] string Manifest);
+    [property: Key(3)] string Manifest,
+    [property: Key(4)] int BlobOffset = 0,
+    [property: Key(5)] int BlobLength = 0);
+
+/// <summary>A frame as read: the payload without the blob (in the caller's buffer) and the blob, if the frame has one.</summary>
+public readonly record struct ReadFrame(BulkHeader Header, int PayloadLength, byte[]? Blob);
 
 public static class BulkFrame
 {
@@ -37,10 +44,11 @@ public static class BulkFrame
 
     /// <summary>
     /// Reads one frame, its payload into <paramref name="buffer"/> (replaced by a bigger array when
-    /// too small, so a connection reuses one buffer for all its frames); null at a clean end of
-    /// stream. Throws <see cref="InvalidDataException"/> on garbage.
+    /// too small, so a connection reuses one buffer for all its frames) except a blob the header
+    /// names, which is read into an array from the <see cref="Messages.TensorPool"/>; null at a
+    /// clean end of stream. Throws <see cref="InvalidDataException"/> on garbage.
     /// </summary>
-    public static (BulkHeader Header, int PayloadLength)? ReadInto(Stream stream, ref byte[] buffer)
+    public static ReadFrame? ReadInto(Stream stream, ref byte[] buffer)
     {
         Span<byte> word = stackalloc byte[4];
         if (!ReadExactly(stream, word, allowEnd: true))
@@ -58,10 +66,35 @@ public static class BulkFrame
         int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(word);
         if (payloadLength < 0 || payloadLength > MaxPayloadBytes)
             throw new InvalidDataException($"Bulk frame payload of {payloadLength} bytes is out of range.");
-        if (buffer.Length < payloadLength)
-            buffer = GC.AllocateUninitializedArray<byte>(payloadLength);
-        ReadExactly(stream, buffer.AsSpan(0, payloadLength), allowEnd: false);
-        return (header, payloadLength);
+        if (header.BlobLength == 0)
+        {
+            EnsureCapacity(ref buffer, payloadLength);
+            ReadExactly(stream, buffer.AsSpan(0, payloadLength), allowEnd: false);
+            return new ReadFrame(header, payloadLength, null);
+        }
+        if (header.BlobLength < 0 || header.BlobOffset < 0 || (long)header.BlobOffset + header.BlobLength > payloadLength)
+            throw new InvalidDataException($"Bulk frame blob [{header.BlobOffset}, +{header.BlobLength}) lies outside its {payloadLength}-byte payload.");
+        int rest = payloadLength - header.BlobLength;
+        EnsureCapacity(ref buffer, rest);
+        ReadExactly(stream, buffer.AsSpan(0, header.BlobOffset), allowEnd: false);
+        var blob = Messages.TensorPool.Rent(header.BlobLength);
+        try
+        {
+            ReadExactly(stream, blob, allowEnd: false);
+            ReadExactly(stream, buffer.AsSpan(header.BlobOffset, rest - header.BlobOffset), allowEnd: false);
+        }
+        catch
+        {
+            Messages.TensorPool.Return(blob);
+            throw;
+        }
+        return new ReadFrame(header, rest, blob);
+    }
+
+    private static void EnsureCapacity(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length)
+            buffer = GC.AllocateUninitializedArray<byte>(length);
     }
 
     private static bool ReadExactly(Stream stream, Span<byte> buffer, bool allowEnd)

@@ -36,38 +36,37 @@ public sealed class Wire : IExtension
 
     /// <summary>
     /// Sends a message whose tensor blob the caller gives up (it came from the <see cref="TensorPool"/>):
-    /// when the wire sends a serialized copy, the blob goes back to the pool here; when the message
-    /// travels by reference, its receiver returns it.
+    /// on the bulk channel the blob's bytes go to the socket from the blob itself, and the channel
+    /// returns it to the pool once written; when the message travels by reference, its receiver
+    /// returns it.
     /// </summary>
-    public void SendTensor(IActorRef recipient, IRnnClusterMessage message, byte[] blob, IActorRef sender)
-    {
-        if (SendCore(recipient, message, sender))
-            TensorPool.Return(blob);
-    }
+    public void SendTensor(IActorRef recipient, IRnnClusterMessage message, byte[] blob, IActorRef sender) =>
+        SendCore(recipient, message, sender, blob);
 
-    public void Send(IActorRef recipient, IRnnClusterMessage message, IActorRef sender) => SendCore(recipient, message, sender);
+    public void Send(IActorRef recipient, IRnnClusterMessage message, IActorRef sender) => SendCore(recipient, message, sender, null);
 
-    /// <returns>True when the message went out as a serialized copy on the bulk channel.</returns>
-    private bool SendCore(IActorRef recipient, IRnnClusterMessage message, IActorRef sender)
+    private void SendCore(IActorRef recipient, IRnnClusterMessage message, IActorRef sender, byte[]? blob)
     {
         if (_channel is null || recipient is not IInternalActorRef { IsLocal: false })
         {
             recipient.Tell(message, sender);
-            return false;
+            return;
         }
         var serializer = _system.Serialization.FindSerializerFor(message);
         if (serializer is not MessagePackMessageSerializer)
         {
             recipient.Tell(message, sender); // not ours to frame; remoting knows the serializer
-            return false;
+            return;
         }
         var payload = new PooledBuffer(_sizeHints.GetValueOrDefault(message.GetType(), 4096));
-        MessagePackMessageSerializer.SerializeTo(payload, message);
-        if (payload.Length <= BulkThreshold)
+        int blobOffset = blob is null ? -1 : PooledBlobFormatter.SerializeLeavingOut(payload, message, blob);
+        if (blob is { Length: >= PooledBlobFormatter.MinSplicedBytes } && blobOffset < 0)
+            throw new ArgumentException($"{message.GetType().Name} holds no pooled tensor field with the given blob of {blob.Length} bytes.", nameof(blob));
+        if (blobOffset < 0 && payload.Length <= BulkThreshold)
         {
             payload.Dispose();
             recipient.Tell(message, sender);
-            return false;
+            return;
         }
         _sizeHints[message.GetType()] = payload.Length;
         var address = recipient.Path.Address;
@@ -75,10 +74,10 @@ public sealed class Wire : IExtension
         int? port = member is null ? null : BulkRoles.PortOf(member.Roles);
         if (port is null || address.Host is null)
         {
-            _log.Warning("No bulk channel known for {0}; sending a {1}-byte {2} through remoting.", address, payload.Length, message.GetType().Name);
+            _log.Warning("No bulk channel known for {0}; sending a {1}-byte {2} through remoting.", address, payload.Length + (blob?.Length ?? 0), message.GetType().Name);
             payload.Dispose();
             recipient.Tell(message, sender);
-            return false;
+            return;
         }
         var header = new BulkHeader(
             recipient.Path.ToSerializationFormat(),
@@ -86,8 +85,10 @@ public sealed class Wire : IExtension
             serializer.Identifier,
             Akka.Serialization.Serialization.ManifestFor(serializer, message));
         Interlocked.Increment(ref _bulkMessages);
-        _channel.Send(address.Host, port.Value, header, payload);
-        return true;
+        if (blobOffset < 0)
+            _channel.Send(address.Host, port.Value, header, payload);
+        else
+            _channel.Send(address.Host, port.Value, header, payload, blob!, blobOffset);
     }
 
     // The last big size per message type: the next one is serialized into a buffer that fits at once.

@@ -58,6 +58,40 @@ public sealed class BulkChannelTests : TestKit
     }
 
     [Fact]
+    public void A_tensor_blob_written_from_its_own_array_arrives_whole_in_a_pooled_array()
+    {
+        using var channel = new BulkChannel("127.0.0.1");
+        channel.Attach(Sys);
+        var recipient = CreateTestProbe();
+        var sources = Enumerable.Range(0, 4).Select(i =>
+        {
+            var bytes = new byte[3_500_000];
+            new Random(i).NextBytes(bytes);
+            return bytes;
+        }).ToList();
+
+        for (int i = 0; i < sources.Count; i++)
+        {
+            var blob = TensorPool.Rent(sources[i].Length);
+            sources[i].CopyTo(blob, 0);
+            var message = new GradientComputed("run", i, 0, 1, blob, 2.0, 64, "w", i);
+            var around = new PooledBuffer();
+            int offset = PooledBlobFormatter.SerializeLeavingOut(around, message, blob);
+            Assert.True(offset > 0);
+            channel.Send("127.0.0.1", channel.Port, new BulkHeader(recipient.Ref.Path.ToSerializationFormat(), "",
+                MessagePackMessageSerializer.SerializerId, MessageManifests.ByType[typeof(GradientComputed)]), around, blob, offset);
+        }
+
+        for (int i = 0; i < sources.Count; i++)
+        {
+            var received = recipient.ExpectMsg<GradientComputed>(TimeSpan.FromSeconds(10));
+            Assert.Equal(i, received.Step);
+            Assert.Equal(sources[i], received.Gradient);
+            Assert.Equal("w", received.WorkerId);
+        }
+    }
+
+    [Fact]
     public void A_frame_of_an_unknown_manifest_is_dropped_and_the_connection_goes_on()
     {
         using var channel = new BulkChannel("127.0.0.1");

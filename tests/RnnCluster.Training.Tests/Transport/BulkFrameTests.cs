@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.Serialization;
+using RnnCluster.Training.Messages;
+using RnnCluster.Training.Serialization;
 using RnnCluster.Training.Transport;
 
 namespace RnnCluster.Training.Tests.Transport;
@@ -55,6 +58,84 @@ public sealed class BulkFrameTests
         BinaryPrimitives.WriteInt32LittleEndian(negative.AsSpan(negative.Length - 4), -5);
         using var badLength = new MemoryStream(negative);
         Assert.Contains("out of range", Assert.Throws<InvalidDataException>(() => BulkFrame.ReadInto(badLength, ref buffer)).Message);
+    }
+
+    private static GradientComputed Gradient(int bytes)
+    {
+        var blob = new byte[bytes];
+        new Random(bytes).NextBytes(blob);
+        return new GradientComputed("run", 3, 0, 2, blob, 1.5, 64, "w1", 3);
+    }
+
+    /// <summary>The frame a spliced send puts on the wire: prefix, the bytes before the blob, the blob, the rest.</summary>
+    private static (MemoryStream Stream, byte[] Payload, int BlobOffset) SplicedFrame(GradientComputed message)
+    {
+        using var around = new PooledBuffer();
+        int offset = PooledBlobFormatter.SerializeLeavingOut(around, message, message.Gradient);
+        var written = around.WrittenMemory.ToArray();
+        byte[] payload = [.. written[..offset], .. message.Gradient, .. written[offset..]];
+        var stream = new MemoryStream();
+        stream.Write(BulkFrame.EncodePrefix(Header with { BlobOffset = offset, BlobLength = message.Gradient.Length }, payload.Length));
+        stream.Write(payload);
+        stream.Position = 0;
+        return (stream, payload, offset);
+    }
+
+    [Fact]
+    public void A_spliced_blob_travels_as_the_plain_serialization_and_is_read_into_its_own_array()
+    {
+        var message = Gradient(300_000);
+        var (stream, payload, offset) = SplicedFrame(message);
+        Assert.Equal(MessagePackMessageSerializer.Serialize(message), payload);
+
+        byte[] buffer = [];
+        var frame = BulkFrame.ReadInto(stream, ref buffer)!.Value;
+        Assert.Equal(message.Gradient, frame.Blob);
+        Assert.Equal(payload.Length - message.Gradient.Length, frame.PayloadLength);
+        Assert.True(buffer.Length < message.Gradient.Length); // the blob never went through the connection's buffer
+
+        var back = (GradientComputed)PooledBlobFormatter.DeserializeWithBlob(buffer.AsMemory(0, frame.PayloadLength), offset, frame.Blob!, "GradientComputed.v1");
+        Assert.Same(frame.Blob, back.Gradient);
+        Assert.Equal(message with { Gradient = back.Gradient }, back);
+        Assert.Null(BulkFrame.ReadInto(stream, ref buffer));
+    }
+
+    [Fact]
+    public void A_blob_too_small_to_splice_is_serialized_inline()
+    {
+        var message = Gradient(1000);
+        using var buffer = new PooledBuffer();
+        Assert.Equal(-1, PooledBlobFormatter.SerializeLeavingOut(buffer, message, message.Gradient));
+        Assert.Equal(MessagePackMessageSerializer.Serialize(message), buffer.WrittenMemory.ToArray());
+    }
+
+    [Fact]
+    public void A_blob_that_is_not_the_message_field_is_not_left_out()
+    {
+        var message = Gradient(100_000);
+        using var buffer = new PooledBuffer();
+        Assert.Equal(-1, PooledBlobFormatter.SerializeLeavingOut(buffer, message, new byte[100_000]));
+        Assert.Equal(MessagePackMessageSerializer.Serialize(message), buffer.WrittenMemory.ToArray());
+    }
+
+    [Fact]
+    public void A_spliced_frame_whose_blob_does_not_fit_its_payload_or_header_is_refused()
+    {
+        var message = Gradient(100_000);
+        var (_, payload, offset) = SplicedFrame(message);
+        byte[] buffer = [];
+
+        using var outside = new MemoryStream();
+        outside.Write(BulkFrame.EncodePrefix(Header with { BlobOffset = offset, BlobLength = payload.Length }, payload.Length));
+        outside.Write(payload);
+        outside.Position = 0;
+        Assert.Contains("outside its", Assert.Throws<InvalidDataException>(() => BulkFrame.ReadInto(outside, ref buffer)).Message);
+
+        // An offset that is not right after the blob's bin header: refused, never misread.
+        var withoutBlob = payload[..offset].Concat(payload[(offset + message.Gradient.Length)..]).ToArray();
+        var blob = message.Gradient.ToArray();
+        Assert.Throws<SerializationException>(() => PooledBlobFormatter.DeserializeWithBlob(withoutBlob, offset - 1, blob, "GradientComputed.v1"));
+        Assert.Throws<SerializationException>(() => PooledBlobFormatter.DeserializeWithBlob(withoutBlob, offset, new byte[99_999], "GradientComputed.v1"));
     }
 
     [Fact]
