@@ -59,7 +59,11 @@ public sealed class Wire : IExtension
             return;
         }
         var payload = new PooledBuffer(_sizeHints.GetValueOrDefault(message.GetType(), 4096));
-        int blobOffset = blob is null ? -1 : PooledBlobFormatter.SerializeLeavingOut(payload, message, blob);
+        int blobOffset = -1;
+        if (blob is null)
+            MessagePackMessageSerializer.SerializeTo(payload, message);
+        else
+            blobOffset = PooledBlobFormatter.SerializeLeavingOut(payload, message, blob);
         if (blob is { Length: >= PooledBlobFormatter.MinSplicedBytes } && blobOffset < 0)
             throw new ArgumentException($"{message.GetType().Name} holds no pooled tensor field with the given blob of {blob.Length} bytes.", nameof(blob));
         if (blobOffset < 0 && payload.Length <= BulkThreshold)
