@@ -13,13 +13,15 @@ namespace RnnCluster.Benchmarks;
 /// The actor system with one worker against the core's single-thread loop, in ONE process and
 /// interleaved in A B B A order: this machine's speed drifts by up to 40% within seconds (other
 /// tenants), so two separate processes a minute apart compare noise, not code.
-///   actor --embed E --hidden H --layers L --seq T --batch B --steps N --rounds R [--corpus FILE]
+///   actor --embed E --hidden H --layers L --seq T --batch B --steps N --rounds R [--corpus FILE] [--threads] [--unpinned]
 /// Each round runs the core loop for N steps and a fresh 1-worker run of N steps (SQLite store in
 /// a temporary directory, no checkpoints before the last step). Both sides are reported as the
 /// tokens/s of their median step over steps 10..N (the core benchmark's statistic), the run also
 /// as its mean tokens/s over the same steps (the figure `train` prints).
 /// Last line: core_tokens_per_s=… actor_tokens_per_s=… actor_mean_tokens_per_s=… ratio=… ratio_mean=…
-/// (medians over rounds; the ratios are medians of the per-round ratios).
+/// (medians over rounds; the ratios are medians of the per-round ratios). With --unpinned each
+/// round also runs the actor system with its compute thread left to the OS (the three sides in
+/// rotating order), and the last line adds unpinned_tokens_per_s=… unpinned_ratio=….
 /// </summary>
 internal static class ActorOverheadBenchmark
 {
@@ -29,6 +31,7 @@ internal static class ActorOverheadBenchmark
         int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
         int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 60), rounds = o.Int("rounds", 4);
         bool threads = o.Flag("threads");
+        bool unpinnedToo = o.Flag("unpinned");
         if (steps <= 20)
             throw new ArgumentException("--steps must be > 20: both sides skip their first 10 steps.");
         string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
@@ -46,6 +49,7 @@ internal static class ActorOverheadBenchmark
         var core = new List<double>();
         var actor = new List<double>();
         var actorMean = new List<double>();
+        var unpinned = new List<double>();
         string dir = Path.Combine(Path.GetTempPath(), "rnncluster-actor-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         try
@@ -53,17 +57,23 @@ internal static class ActorOverheadBenchmark
             for (int r = 0; r < rounds; r++)
             {
                 double c = 0;
-                RunOutcome? run = null;
+                RunOutcome? run = null, free = null;
                 string coreThreads = "", actorThreads = "";
-                foreach (bool coreSide in r % 2 == 0 ? new[] { true, false } : [false, true])
+                // A B B A with two sides; with three, each side leads in turn.
+                Side[] order = unpinnedToo
+                    ? [.. Enumerable.Range(0, 3).Select(i => (Side)((i + r) % 3))]
+                    : r % 2 == 0 ? [Side.Core, Side.Pinned] : [Side.Pinned, Side.Core];
+                foreach (var side in order)
                 {
                     var before = ThreadCpu.Snapshot();
-                    if (coreSide)
+                    if (side == Side.Core)
                         c = tokensPerStep / (CoreMedianStepMs(model, settings, train, steps) / 1000);
+                    else if (side == Side.Pinned)
+                        run = ActorRun(definition, train, validation, steps, Path.Combine(dir, $"round{r}.db"), pin: true);
                     else
-                        run = ActorRun(definition, train, validation, steps, Path.Combine(dir, $"round{r}.db"));
+                        free = ActorRun(definition, train, validation, steps, Path.Combine(dir, $"round{r}-unpinned.db"), pin: false);
                     string busiest = ThreadCpu.Busiest(before, ThreadCpu.Snapshot());
-                    if (coreSide) coreThreads = busiest; else actorThreads = busiest;
+                    if (side == Side.Core) coreThreads = busiest; else if (side == Side.Pinned) actorThreads = busiest;
                 }
                 double a = tokensPerStep / (run!.Spread!.MedianMs / 1000);
                 core.Add(c);
@@ -71,6 +81,13 @@ internal static class ActorOverheadBenchmark
                 actorMean.Add(run.TokensPerSecond);
                 Console.WriteLine(FormattableString.Invariant(
                     $"round {r + 1}: core {c:F0} tokens/s, actor system {a:F0} tokens/s (mean {run.TokensPerSecond:F0}), ratio {a / c:P1}; {run.TimingLine}"));
+                if (free is not null)
+                {
+                    double u = tokensPerStep / (free.Spread!.MedianMs / 1000);
+                    unpinned.Add(u);
+                    Console.WriteLine(FormattableString.Invariant(
+                        $"  unpinned: actor system {u:F0} tokens/s (mean {free.TokensPerSecond:F0}), ratio {u / c:P1}; {free.TimingLine}"));
+                }
                 if (threads)
                     Console.WriteLine($"  busiest threads: core side {coreThreads}; actor side {actorThreads}");
             }
@@ -81,8 +98,10 @@ internal static class ActorOverheadBenchmark
         }
         double ratio = Stats.Median(core.Zip(actor, (c, a) => a / c));
         double ratioMean = Stats.Median(core.Zip(actorMean, (c, a) => a / c));
+        string unpinnedFigures = unpinned.Count == 0 ? "" : FormattableString.Invariant(
+            $" unpinned_tokens_per_s={Stats.Median(unpinned):F0} unpinned_ratio={Stats.Median(core.Zip(unpinned, (c, u) => u / c)):F3}");
         Console.WriteLine(FormattableString.Invariant(
-            $"core_tokens_per_s={Stats.Median(core):F0} actor_tokens_per_s={Stats.Median(actor):F0} actor_mean_tokens_per_s={Stats.Median(actorMean):F0} ratio={ratio:F3} ratio_mean={ratioMean:F3}"));
+            $"core_tokens_per_s={Stats.Median(core):F0} actor_tokens_per_s={Stats.Median(actor):F0} actor_mean_tokens_per_s={Stats.Median(actorMean):F0} ratio={ratio:F3} ratio_mean={ratioMean:F3}") + unpinnedFigures);
         return 0;
     }
 
@@ -93,14 +112,16 @@ internal static class ActorOverheadBenchmark
         return Stats.Median(CoreSteps.Time(trainer, steps));
     }
 
-    /// <summary>`train --workers 1 --checkpoint-every 0` in this process.</summary>
-    private static RunOutcome ActorRun(RunDefinition definition, int[] train, int[] validation, int steps, string db)
+    private enum Side { Core, Pinned, Unpinned }
+
+    /// <summary>`train --workers 1 --checkpoint-every 0` in this process (pinned as `train` does, or not).</summary>
+    private static RunOutcome ActorRun(RunDefinition definition, int[] train, int[] validation, int steps, string db, bool pin)
     {
         string runId = "bench-" + Guid.NewGuid().ToString("N")[..8];
         var request = new RunRequest(runId, definition, train, validation, Resume: false, steps, new CheckpointPolicy(0, 1),
             MinWorkers: 1, ValidateEvery: 0, StepTimeout: TimeSpan.FromMinutes(1));
         var session = new SessionOptions("bench", new MembershipOptions(), StoreOptions.Sqlite(db), request, [("w0", WorkerFaults.None)],
-            PinComputeThreads: true); // as `train` does
+            PinComputeThreads: pin);
         var result = TrainingSession.RunAsync(session).GetAwaiter().GetResult();
         if (result.Outcome is not { Success: true } outcome)
             throw new InvalidOperationException($"The benchmark run failed: {result.Ended.Summary}");

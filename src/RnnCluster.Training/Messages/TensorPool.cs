@@ -5,7 +5,7 @@ namespace RnnCluster.Training.Messages;
 /// step hands over two 3.5 MB blobs per worker; as fresh large-object-heap arrays each cost a
 /// page-faulting allocation (≈ 1 ms against 0.3 ms for the copy itself) and a gen-2 collection
 /// every few steps, which also stops the compute threads. Whoever gives a blob up returns it:
-/// the receiver once it has consumed the message, the wire once it has serialized a copy.
+/// the receiver once it has consumed the message, the bulk channel once it has written it to its socket.
 /// Ownership is strict — a returned array must not be read or written again by anyone.
 /// </summary>
 public static class TensorPool
