@@ -14,8 +14,8 @@ internal sealed class CliProcess : IDisposable
 
     private CliProcess(string workingDirectory, IEnumerable<string> args, string? networkNamespace = null)
     {
-        // `ip netns exec NS cmd` execs cmd in place: the process (and its id) is dotnet's.
-        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        // `ip netns exec NS cmd` and `env … cmd` exec cmd in place: the process (and its id) is dotnet's.
+        var start = new ProcessStartInfo(networkNamespace is not null ? "ip" : SigIntIgnored ? "env" : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -24,6 +24,9 @@ internal sealed class CliProcess : IDisposable
         };
         if (networkNamespace is not null)
             foreach (var a in new[] { "netns", "exec", networkNamespace, "dotnet" })
+                start.ArgumentList.Add(a);
+        else if (SigIntIgnored)
+            foreach (var a in new[] { "--default-signal=INT", "dotnet" })
                 start.ArgumentList.Add(a);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rnncluster.dll"));
         foreach (var a in args)
@@ -37,6 +40,21 @@ internal sealed class CliProcess : IDisposable
     }
 
     public static CliProcess Start(string workingDirectory, params string[] args) => new(workingDirectory, args);
+
+    /// <summary>
+    /// Whether this test run itself ignores SIGINT: a shell script's background job (`cmd &`) and
+    /// nohup start with SIGINT ignored, children inherit that, and the runtime keeps an inherited
+    /// "ignore" — so the Ctrl+C tests start rnncluster with SIGINT's default disposition.
+    /// </summary>
+    private static readonly bool SigIntIgnored = ReadSigIntIgnored();
+
+    private static bool ReadSigIntIgnored()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0; // SIGINT = 2
+    }
 
     /// <summary>Starts the executable inside a network namespace (`ip netns exec`; needs root).</summary>
     public static CliProcess StartInNamespace(string networkNamespace, string workingDirectory, params string[] args) =>
