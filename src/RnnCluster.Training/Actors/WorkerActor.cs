@@ -354,7 +354,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void TryEvaluate()
     {
-        if (_parameters is null || !_evaluations.Remove(_parameters.Version, out var request))
+        if (_parameters is null || TakeEvaluation(_parameters.Version) is not { } request)
         {
             if (_evaluations.Count > 0 && _parameters is not null && _evaluations.Keys.Min() > _parameters.Version)
                 _parameterServer.Tell(new RequestParameters(_run!.RunId, _evaluations.Keys.Min(), _workerId));
@@ -365,8 +365,23 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _thread.Post(() =>
         {
             double loss = _evaluator!.MeanLoss(FloatBytes.View(parameters.Parameters));
-            self.Tell(new EvaluationDone(request.RunId, request.Version, loss));
+            self.Tell(new EvaluationDone(request.RunId, parameters.Version, loss));
         });
+    }
+
+    /// <summary>
+    /// The evaluation these parameters answer: in sync mode the one of exactly their version; in
+    /// async mode also an earlier one, since the server goes on applying the shares that were in
+    /// flight when the coordinator asked, so the version it named may never be served again.
+    /// </summary>
+    private EvaluateRequest? TakeEvaluation(long version)
+    {
+        if (_evaluations.Remove(version, out var exact))
+            return exact;
+        if (_run?.Mode != TrainingMode.Async)
+            return null;
+        var earlier = _evaluations.Keys.Where(v => v < version).DefaultIfEmpty(long.MinValue).Max();
+        return earlier != long.MinValue && _evaluations.Remove(earlier, out var request) ? request : null;
     }
 
     private sealed record RegisterTick : INoSerializationVerificationNeeded
