@@ -38,6 +38,17 @@ internal sealed class RunFixture
     public TrainingSettings Settings { get; }
     public RunDefinition Definition { get; }
 
+    /// <summary>What the coordinator sends a worker that joins this run.</summary>
+    public WorkerWelcome Welcome() => new(RunId, Definition, IntBytes.From(Train), IntBytes.From(Validation));
+
+    /// <summary>A parameter- or gradient-sized blob with every value set to <paramref name="value"/>.</summary>
+    public byte[] Filled(float value)
+    {
+        var values = new float[new ParameterLayout(Model).TotalSize];
+        Array.Fill(values, value);
+        return FloatBytes.From(values);
+    }
+
     public RunRequest Request(long steps, bool resume = false, int checkpointEvery = 2, int keep = 3, int minWorkers = 1, TimeSpan? stepTimeout = null) =>
         new(RunId, Definition, Train, Validation, resume, steps, new CheckpointPolicy(checkpointEvery, keep), minWorkers, ValidateEvery: 0,
             stepTimeout ?? TimeSpan.FromSeconds(30));

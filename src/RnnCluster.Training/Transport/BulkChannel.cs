@@ -176,12 +176,15 @@ public sealed class BulkChannel : IDisposable
             // Akka's Deserialize takes an exact byte[], i.e. a copy of the reused buffer; our own
             // serializer reads the slice in place (its blob fields copy out what they keep, or
             // take the blob the frame carried separately).
-            message = header.SerializerId != Serialization.MessagePackMessageSerializer.SerializerId
-                ? (blob is null ? system.Serialization.Deserialize(payload.ToArray(), header.SerializerId, header.Manifest)
-                    : throw new InvalidDataException("only RnnCluster messages carry a spliced blob"))
-                : blob is null
-                    ? Serialization.MessagePackMessageSerializer.Deserialize(payload, header.Manifest)
-                    : Serialization.PooledBlobFormatter.DeserializeWithBlob(payload, header.BlobOffset, blob, header.Manifest);
+            bool ours = header.SerializerId == Serialization.MessagePackMessageSerializer.SerializerId;
+            if (blob is not null && !ours)
+                throw new InvalidDataException("only RnnCluster messages carry a spliced blob");
+            if (blob is not null)
+                message = Serialization.PooledBlobFormatter.DeserializeWithBlob(payload, header.BlobOffset, blob, header.Manifest);
+            else if (ours)
+                message = Serialization.MessagePackMessageSerializer.Deserialize(payload, header.Manifest);
+            else
+                message = system.Serialization.Deserialize(payload.ToArray(), header.SerializerId, header.Manifest);
         }
         catch (Exception e)
         {

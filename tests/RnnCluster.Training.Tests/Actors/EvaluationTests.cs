@@ -29,11 +29,9 @@ public sealed class EvaluationTests : TestKit
         var server = CreateTestProbe();
         var worker = Sys.ActorOf(WorkerActor.Props("w0", coordinator.Ref, server.Ref));
         coordinator.ExpectMsg<RegisterWorker>();
-        worker.Tell(new WorkerWelcome(fixture.RunId, fixture.Definition, IntBytes.From(fixture.Train), IntBytes.From(fixture.Validation)), coordinator.Ref);
+        worker.Tell(fixture.Welcome(), coordinator.Ref);
         coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
-        var values = new float[new Core.Model.ParameterLayout(fixture.Model).TotalSize];
-        Array.Fill(values, 0.01f);
-        worker.Tell(new ParametersAvailable(fixture.RunId, 7, FloatBytes.From(values)), server.Ref);
+        worker.Tell(new ParametersAvailable(fixture.RunId, 7, fixture.Filled(0.01f)), server.Ref);
         return (worker, coordinator, server, fixture);
     }
 

@@ -35,12 +35,7 @@ public sealed class GuardTests : TestKit
         return (server, coordinator);
     }
 
-    private byte[] Gradient(float fill = 0.01f)
-    {
-        var values = new float[new Core.Model.ParameterLayout(_fixture.Model).TotalSize];
-        Array.Fill(values, fill);
-        return FloatBytes.From(values);
-    }
+    private byte[] Gradient(float fill = 0.01f) => _fixture.Filled(fill);
 
     [Fact]
     public void Parameter_server_ignores_other_runs_and_stale_steps_and_refuses_bad_gradients()
@@ -89,7 +84,7 @@ public sealed class GuardTests : TestKit
         var server = CreateTestProbe();
         var worker = Sys.ActorOf(WorkerActor.Props("w0", coordinator.Ref, server.Ref));
         coordinator.ExpectMsg<RegisterWorker>();
-        worker.Tell(new WorkerWelcome(_fixture.RunId, _fixture.Definition, IntBytes.From(_fixture.Train), IntBytes.From(_fixture.Validation)), coordinator.Ref);
+        worker.Tell(_fixture.Welcome(), coordinator.Ref);
         coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
 
         EventFilter.Warning(contains: "ignores AssignWork of run 'other'").ExpectOne(() =>
@@ -103,7 +98,7 @@ public sealed class GuardTests : TestKit
         var coordinator = CreateTestProbe();
         var worker = Sys.ActorOf(WorkerActor.Props("w3", coordinator.Ref, CreateTestProbe().Ref));
         coordinator.ExpectMsg<RegisterWorker>();
-        var welcome = new WorkerWelcome(_fixture.RunId, _fixture.Definition, IntBytes.From(_fixture.Train), IntBytes.From(_fixture.Validation));
+        var welcome = _fixture.Welcome();
         worker.Tell(welcome, coordinator.Ref);
         worker.Tell(welcome, coordinator.Ref);
         coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
