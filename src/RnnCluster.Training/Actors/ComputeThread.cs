@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using RnnCluster.Training.Threading;
 
 namespace RnnCluster.Training.Actors;
 
@@ -10,7 +10,7 @@ namespace RnnCluster.Training.Actors;
 /// </summary>
 internal sealed class ComputeThread : IDisposable
 {
-    private readonly BlockingCollection<Action> _work = new();
+    private readonly QuietQueue<Action> _work = new();
     private readonly Thread _thread;
 
     private readonly int _cpuSlot;

@@ -24,18 +24,24 @@ public sealed class NodeAgentKey;
 public static class RnnClusterHosting
 {
     public const string SystemName = "rnncluster";
-    public const string PinnedDispatcher = "rnncluster-pinned-dispatcher";
+    public const string ServerDispatcher = "rnncluster-server-dispatcher";
 
     /// <summary>Every RnnCluster message goes through the MessagePack serializer (never the JSON fallback).</summary>
     public static AkkaConfigurationBuilder WithRnnClusterSerialization(this AkkaConfigurationBuilder builder, bool serializeAllMessages) =>
         builder.AddHocon(Serialization.MessagePackMessageSerializer.BindingHocon + $$"""
 
             rnncluster.serialize-messages = {{(serializeAllMessages ? "on" : "off")}}
-            {{PinnedDispatcher}} {
-              type = PinnedDispatcher
-              executor = thread-pool-executor
-            }
-            """, HoconAddMode.Prepend);
+            """ + ServerDispatcherHocon, HoconAddMode.Prepend);
+
+    /// <summary>The parameter server's dispatcher: its own thread, sleeping while idle (<see cref="Threading.DedicatedThreadExecutorConfigurator"/>).</summary>
+    public static readonly string ServerDispatcherHocon = $$"""
+
+        {{ServerDispatcher}} {
+          type = Dispatcher
+          executor = "{{typeof(Threading.DedicatedThreadExecutorConfigurator).AssemblyQualifiedName}}"
+          throughput = 100
+        }
+        """;
 
     /// <summary>Remoting and cluster membership, with the Split Brain Resolver chosen explicitly (keep-majority).</summary>
     public static AkkaConfigurationBuilder WithRnnClusterMembership(this AkkaConfigurationBuilder builder, MembershipOptions options) =>
@@ -65,6 +71,11 @@ public static class RnnClusterHosting
                 akka.log-dead-letters = 0
                 akka.log-dead-letters-during-shutdown = off
                 akka.remote.dot-netty.tcp.batching.enabled = false
+                # The scheduler's timer wakes every tick in every process, and on a CPU that a compute
+                # thread keeps busy each wake-up preempts the gradient math: 10 ms (the default) cost a
+                # worker process ~310 wake-ups a second, 50 ms ~70 (docs/performance.md, "Spinning
+                # threads"). Every timer here (heartbeats, gossip, deadlines) is a second or longer.
+                akka.scheduler.tick-duration = 50ms
                 """, HoconAddMode.Prepend)
             .AddStartup((system, _) =>
             {
@@ -97,7 +108,7 @@ public static class RnnClusterHosting
     public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null) =>
         hostsRole
             ? builder.WithSingleton<ParameterServerKey>("parameter-server",
-                ParameterServerActor.Props(new ParameterServerOptions(PinnedDispatcher, LedgerPath: ledgerPath)),
+                ParameterServerActor.Props(new ParameterServerOptions(ServerDispatcher, LedgerPath: ledgerPath)),
                 new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false }, createProxyToo: true)
             : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false });
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RnnCluster.Training.Threading;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -216,7 +217,7 @@ public sealed class BulkChannel : IDisposable
     /// <summary>One peer: a connection opened on first use and a writer thread draining a bounded queue.</summary>
     private sealed class Outgoing : IDisposable
     {
-        private readonly BlockingCollection<Frame> _queue = new(QueueFrames);
+        private readonly QuietQueue<Frame> _queue = new(QueueFrames);
         private readonly string _host;
         private readonly int _port;
         private readonly BulkChannel _owner;

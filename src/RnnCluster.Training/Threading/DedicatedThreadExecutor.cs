@@ -1,0 +1,47 @@
+using Akka.Configuration;
+using Akka.Dispatch;
+
+namespace RnnCluster.Training.Threading;
+
+/// <summary>
+/// Akka executor for the parameter server's dispatcher: one dedicated OS thread that runs the
+/// mailboxes given to it and sleeps in between. It keeps the optimizer's math off the shared thread
+/// pool (akka.net #4419) like a PinnedDispatcher, without the spinning of the pinned dispatcher's
+/// pool, whose idle thread stayed runnable for most of a step and preempted the workers' compute
+/// threads on a saturated machine (docs/performance.md, "Spinning threads").
+/// Configured as <c>executor = "RnnCluster.Training.Threading.DedicatedThreadExecutorConfigurator, RnnCluster.Training"</c>.
+/// </summary>
+public sealed class DedicatedThreadExecutorConfigurator(Config config, IDispatcherPrerequisites prerequisites)
+    : ExecutorServiceConfigurator(config, prerequisites)
+{
+    public override ExecutorService Produce(string id) => new DedicatedThreadExecutor(id);
+}
+
+internal sealed class DedicatedThreadExecutor : ExecutorService
+{
+    private readonly QuietQueue<IRunnable> _work = new();
+
+    public DedicatedThreadExecutor(string id) : base(id) =>
+        new Thread(Run) { IsBackground = true, Name = id }.Start();
+
+    public override void Execute(IRunnable run)
+    {
+        try
+        {
+            _work.Add(run);
+        }
+        catch (InvalidOperationException)
+        {
+            // Shut down while the actor system stops: finish what is still scheduled elsewhere.
+            ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), run, preferLocal: false);
+        }
+    }
+
+    public override void Shutdown() => _work.CompleteAdding();
+
+    private void Run()
+    {
+        foreach (var run in _work.GetConsumingEnumerable())
+            run.Run();
+    }
+}
