@@ -1,27 +1,46 @@
 #!/usr/bin/env python3
-"""Per-thread CPU time of running processes over 25 s (Linux /proc/PID/task).
-Usage: python3 thread-cpu.py $(pgrep -f "rnncluster.dll node")
-Prints, per process, its total CPU seconds and its busiest threads (name, seconds, last CPU)."""
-import os,sys,time,collections
+"""Per-thread scheduling of running processes over a window (Linux /proc/PID/task).
+Usage: python3 thread-cpu.py [--seconds 25] PID...
+       python3 thread-cpu.py --seconds 15 $(pgrep -f "rnncluster.dll node" | grep -v taskset)
+Prints, per process, the totals and its busiest threads: seconds on a CPU ("run"), seconds
+runnable but waiting for a CPU ("wait", from schedstat), voluntary and involuntary context
+switches (a thread that yields while it spins counts involuntary ones), and the last CPU."""
+import os, sys, time
+
 def snap(pid):
-    d={}
-    for t in os.listdir(f"/proc/{pid}/task"):
+    threads = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        base = f"/proc/{pid}/task/{tid}"
         try:
-            s=open(f"/proc/{pid}/task/{t}/stat").read()
-        except: continue
-        name=s[s.index('(')+1:s.rindex(')')]
-        f=s[s.rindex(')')+2:].split()
-        d[t]=(name,(int(f[11])+int(f[12]))/100.0,int(f[36]))
-    return d
-pids=sys.argv[1:]
-a={p:snap(p) for p in pids}
-time.sleep(25)
-b={p:snap(p) for p in pids}
-for p in pids:
-    cmd=open(f"/proc/{p}/cmdline").read().replace('\0',' ')[60:140]
-    rows=[(b[p][t][1]-a[p].get(t,(0,0))[1],b[p][t][0],b[p][t][2]) for t in b[p]]
+            stat = open(f"{base}/stat").read()
+            status = open(f"{base}/status").read().splitlines()
+            run_ns, wait_ns, _ = open(f"{base}/schedstat").read().split()
+        except OSError:
+            continue
+        name = stat[stat.index('(') + 1:stat.rindex(')')]
+        cpu = int(stat[stat.rindex(')') + 2:].split()[36])
+        count = lambda key: int(next(l for l in status if l.startswith(key)).split()[1])
+        threads[tid] = (name, int(run_ns) / 1e9, int(wait_ns) / 1e9,
+                        count("voluntary_ctxt_switches"), count("nonvoluntary_ctxt_switches"), cpu)
+    return threads
+
+args = sys.argv[1:]
+seconds = 25.0
+if args[:1] == ["--seconds"]:
+    seconds, args = float(args[1]), args[2:]
+before = {p: snap(p) for p in args}
+time.sleep(seconds)
+after = {p: snap(p) for p in args}
+for p in args:
+    command = open(f"/proc/{p}/cmdline").read().replace('\0', ' ')
+    rows = []
+    for tid, (name, run, wait, vol, inv, cpu) in after[p].items():
+        _, run0, wait0, vol0, inv0, _ = before[p].get(tid, (name, 0, 0, 0, 0, cpu))
+        rows.append((run - run0, name, wait - wait0, vol - vol0, inv - inv0, cpu))
     rows.sort(reverse=True)
-    tot=sum(r[0] for r in rows)
-    print(p,cmd,f"total {tot:.2f}s/25s")
-    for r in rows[:7]:
-        if r[0]>0: print(f"   {r[1]:20s} {r[0]:.2f}s cpu{r[2]}")
+    print(f"{p} {command[command.find('rnncluster'):][:80]}")
+    print(f"  total: run {sum(r[0] for r in rows):.2f}s wait {sum(r[2] for r in rows):.2f}s "
+          f"voluntary {sum(r[3] for r in rows)} involuntary {sum(r[4] for r in rows)} in {seconds:g}s")
+    for run, name, wait, vol, inv, cpu in rows[:10]:
+        if run > 0.005 or vol > 50:
+            print(f"   {name:18s} run {run:.2f}s wait {wait:.2f}s voluntary {vol} involuntary {inv} cpu{cpu}")
