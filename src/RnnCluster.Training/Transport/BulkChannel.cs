@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using RnnCluster.Training.Threading;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using RnnCluster.Training.Threading;
 
 namespace RnnCluster.Training.Transport;
 

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using RnnCluster.Training.Actors;
 using RnnCluster.Training.Messages;
@@ -14,11 +13,7 @@ namespace RnnCluster.Training.Tests.Actors;
 /// </summary>
 public sealed class EvaluationTests : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
-        akka.actor.serialize-messages = on
-        """ + RnnCluster.Training.Serialization.MessagePackMessageSerializer.BindingHocon);
-
-    public EvaluationTests() : base(TestConfig)
+    public EvaluationTests() : base(ActorTestConfig.SerializingMessages())
     {
     }
 

@@ -13,12 +13,11 @@ namespace RnnCluster.Training.Tests.Actors;
 /// </summary>
 public sealed class GuardTests : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
+    private static readonly Config TestConfig = ActorTestConfig.SerializingMessages("""
         akka.loglevel = DEBUG
-        akka.actor.serialize-messages = on
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """ + RnnCluster.Training.Serialization.MessagePackMessageSerializer.BindingHocon);
+        """);
 
     private readonly RunFixture _fixture = new("guarded", microBatches: 4);
 
