@@ -20,12 +20,7 @@ public sealed class EvaluationTests : TestKit
     private (IActorRef Worker, Akka.TestKit.TestProbe Coordinator, Akka.TestKit.TestProbe Server, RunFixture Fixture) ReadyWorker(TrainingMode mode)
     {
         var fixture = new RunFixture("eval-" + mode.ToString().ToLowerInvariant(), microBatches: 4, mode: mode, staleness: mode == TrainingMode.Async ? 1 : 0);
-        var coordinator = CreateTestProbe();
-        var server = CreateTestProbe();
-        var worker = Sys.ActorOf(WorkerActor.Props("w0", coordinator.Ref, server.Ref));
-        coordinator.ExpectMsg<RegisterWorker>();
-        worker.Tell(fixture.Welcome(), coordinator.Ref);
-        coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
+        var (worker, coordinator, server) = this.ReadyWorker(fixture);
         worker.Tell(new ParametersAvailable(fixture.RunId, 7, fixture.Filled(0.01f)), server.Ref);
         return (worker, coordinator, server, fixture);
     }

@@ -79,12 +79,7 @@ public sealed class GuardTests : TestKit
     [Fact]
     public void Worker_ignores_the_messages_of_another_run()
     {
-        var coordinator = CreateTestProbe();
-        var server = CreateTestProbe();
-        var worker = Sys.ActorOf(WorkerActor.Props("w0", coordinator.Ref, server.Ref));
-        coordinator.ExpectMsg<RegisterWorker>();
-        worker.Tell(_fixture.Welcome(), coordinator.Ref);
-        coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
+        var (worker, coordinator, server) = this.ReadyWorker(_fixture);
 
         EventFilter.Warning(contains: "ignores AssignWork of run 'other'").ExpectOne(() =>
             worker.Tell(new AssignWork("other", 0, [0]), coordinator.Ref));

@@ -1,0 +1,21 @@
+using Akka.Actor;
+using Akka.TestKit;
+using RnnCluster.Training.Actors;
+using RnnCluster.Training.Messages;
+
+namespace RnnCluster.Training.Tests.Actors;
+
+/// <summary>A worker actor between probes, welcomed into <see cref="RunFixture"/>'s run and ready for work.</summary>
+internal static class ReadyWorkers
+{
+    public static (IActorRef Worker, TestProbe Coordinator, TestProbe Server) ReadyWorker(this TestKitBase kit, RunFixture fixture, string workerId = "w0")
+    {
+        var coordinator = kit.CreateTestProbe();
+        var server = kit.CreateTestProbe();
+        var worker = kit.Sys.ActorOf(WorkerActor.Props(workerId, coordinator.Ref, server.Ref));
+        coordinator.ExpectMsg<RegisterWorker>();
+        worker.Tell(fixture.Welcome(), coordinator.Ref);
+        coordinator.FishForMessage(m => m is WorkerReady, TimeSpan.FromSeconds(20));
+        return (worker, coordinator, server);
+    }
+}
