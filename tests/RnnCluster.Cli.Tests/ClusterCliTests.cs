@@ -114,24 +114,30 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
         var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--min-workers", "1", "--run-id", "late", "--seed", "3", "--checkpoint-every", "8", .. longer]));
         using (coordinator)
         {
-            using var first = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
+            using var first = CliProcess.Start(dir.Path, Node("worker", ["--seed", address, "--fail-worker", "0@160"]));
             var wrong = await CliProcess.RunAsync(dir.Path, Timeout, Node("worker", ["--seed", address, "--hidden", "32"]));
             output.WriteLine(wrong.ToString());
             Assert.NotEqual(0, wrong.ExitCode);
             Assert.Contains("model differs (hidden 24 vs 32 on this node)", wrong.Output + wrong.Error, StringComparison.Ordinal);
 
+            // The first worker crashes at step 160 (fault injection), so whenever the late worker
+            // becomes ready — during the run or only after the crash — the run needs it to finish.
             await coordinator.WaitForLine("checkpoint of step 8 saved", Timeout);
             using var late = CliProcess.Start(dir.Path, Node("worker", ["--seed", address]));
             var results = await Task.WhenAll(coordinator.WaitAsync(Timeout), first.WaitAsync(Timeout), late.WaitAsync(Timeout));
             foreach (var r in results)
-            {
                 output.WriteLine(r.ToString());
-                Assert.True(r.ExitCode == 0, r.ToString());
-            }
-            // "steps computed per worker: a=240, b=N": the late worker took part.
-            var shares = System.Text.RegularExpressions.Regex.Matches(results[0].Output, @"/w0=(\d+)").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+            Assert.True(results[0].ExitCode == 0, results[0].ToString());
+            Assert.True(results[2].ExitCode == 0, results[2].ToString());
+            Assert.NotEqual(0, results[1].ExitCode);
+            Assert.Contains("crashed at step 160", results[1].Output + results[1].Error, StringComparison.Ordinal);
+
+            // "shares computed per worker: HOST:0/PID/w0=N, ...": each worker's part of the run.
+            var shares = System.Text.RegularExpressions.Regex.Matches(results[0].Output, @"/(\d+)/w0=(\d+)")
+                .ToDictionary(m => int.Parse(m.Groups[1].Value), m => int.Parse(m.Groups[2].Value));
             Assert.Equal(2, shares.Count);
-            Assert.Contains(shares, n => n > 0 && n < 240);
+            Assert.InRange(shares[first.Id], 1, 161);   // steps 0..159, and maybe 160 before the crash
+            Assert.InRange(shares[late.Id], 80, 232);   // steps 160..239 at least, none of 0..7
         }
         // The longer run's bytes differ from the 16-step reference; compare with its own one-process run.
         string single = dir.File("single240.db");

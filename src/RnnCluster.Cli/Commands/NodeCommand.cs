@@ -18,6 +18,7 @@ internal static class NodeCommand
     {
         var run = new RunArguments();
         var store = new StoreArguments();
+        var faults = new FaultArguments();
         var roles = ConfiguredDefaults.Make<string>("--roles", "comma-separated subset of coordinator,ps,worker", "coordinator,ps,worker");
         var host = ConfiguredDefaults.Make<string>("--host", "address to bind (default 127.0.0.1: only this machine can connect)", "127.0.0.1");
         var port = ConfiguredDefaults.Make<int>("--port", "Akka.Remote port (0 = any free port)", 4053);
@@ -41,6 +42,7 @@ internal static class NodeCommand
         var command = new Command("node", "Run one member of a cluster (any subset of the roles coordinator, ps, worker)");
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
+        faults.AddTo(command);
         foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger, stableAfter, tlsCert, tlsPassword })
             command.Options.Add(option);
 
@@ -53,6 +55,7 @@ internal static class NodeCommand
             int workerCount = roleList.Contains(Roles.Worker) ? p.GetValue(threads) : 0;
             if (roleList.Contains(Roles.Worker) && workerCount < 1)
                 throw new UsageException("--threads must be at least 1 on a worker node.");
+            var faultsOf = faults.Read(p, workerCount);
             bool needsStore = roleList.Contains(Roles.ParameterServer) || p.GetValue(run.Resume) is not null;
             bool storeGiven = RunArguments.Given(p, store.Db) || RunArguments.Given(p, store.Connection)
                               || Environment.GetEnvironmentVariable("RNNCLUSTER_DB") is not null || Environment.GetEnvironmentVariable("RNNCLUSTER_CONNECTION") is not null
@@ -80,7 +83,7 @@ internal static class NodeCommand
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;
             var session = new SessionOptions(nodeId, membership, storeOptions, plan?.Request,
-                Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", new WorkerFaults(Expect: expect))).ToList(),
+                Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", faultsOf(i) with { Expect = expect })).ToList(),
                 reporter is null ? null : reporter.OnProgress,
                 BulkChannel: true,
                 OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"),

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
 using RnnCluster.Core.Text;
@@ -104,21 +103,4 @@ internal sealed class RunArguments
         "async" => TrainingMode.Async,
         _ => throw new UsageException($"--mode must be sync or async, not '{text}'."),
     };
-
-    /// <summary>"W@STEP" (repeatable) → worker index → step.</summary>
-    public static Dictionary<int, long> ParseFaults(IEnumerable<string> specs, string option)
-    {
-        var faults = new Dictionary<int, long>();
-        foreach (var spec in specs)
-        {
-            var parts = spec.Split('@');
-            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int worker) || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long step) || worker < 0 || step < 0)
-                throw new UsageException($"{option} takes WORKER@STEP (e.g. 1@25), not '{spec}'.");
-            faults[worker] = step;
-        }
-        return faults;
-    }
-
-    public static WorkerFaults FaultsFor(int worker, IReadOnlyDictionary<int, long> crash, IReadOnlyDictionary<int, long> corrupt) =>
-        new(crash.TryGetValue(worker, out long c) ? c : null, corrupt.TryGetValue(worker, out long n) ? n : null);
 }

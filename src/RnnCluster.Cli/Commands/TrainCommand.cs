@@ -13,8 +13,7 @@ internal static class TrainCommand
         var run = new RunArguments();
         var store = new StoreArguments();
         var workers = new Option<int>("--workers") { Description = "simulated worker actors", DefaultValueFactory = _ => 2 };
-        var failWorker = new Option<string[]>("--fail-worker") { Description = "fault injection: worker W crashes while computing step STEP (W@STEP, repeatable)" };
-        var corruptWorker = new Option<string[]>("--corrupt-worker") { Description = "fault injection: worker W sends a NaN gradient at step STEP (W@STEP, repeatable)" };
+        var faults = new FaultArguments();
         var serialize = new Option<bool>("--serialize-messages") { Description = "force every message through the MessagePack serializer, as on a cluster" };
         var plain = new Option<bool>("--plain") { Description = "plain log lines instead of the live display" };
         var verbose = new Option<bool>("--verbose") { Description = "Akka's informational log lines" };
@@ -23,7 +22,8 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model in one process (coordinator, parameter server and simulated workers)");
         run.AddTo(command);
         store.AddTo(command);
-        foreach (var option in new Option[] { workers, failWorker, corruptWorker, serialize, plain, verbose, samples })
+        faults.AddTo(command);
+        foreach (var option in new Option[] { workers, serialize, plain, verbose, samples })
             command.Options.Add(option);
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
@@ -32,10 +32,7 @@ internal static class TrainCommand
             int workerCount = p.GetValue(workers);
             if (workerCount < 1)
                 throw new UsageException("--workers must be at least 1.");
-            var crash = RunArguments.ParseFaults(p.GetValue(failWorker) ?? [], "--fail-worker");
-            var corrupt = RunArguments.ParseFaults(p.GetValue(corruptWorker) ?? [], "--corrupt-worker");
-            foreach (int w in crash.Keys.Concat(corrupt.Keys).Where(w => w >= workerCount))
-                throw new UsageException($"Fault injection names worker {w}, but there are only {workerCount} (0..{workerCount - 1}).");
+            var faultsOf = faults.Read(p, workerCount);
 
             var plan = await RunPlanner.PlanAsync(p, run, storeOptions);
             var request = plan.Request with { MinWorkers = workerCount };
@@ -44,7 +41,7 @@ internal static class TrainCommand
             var reporter = ProgressReporter.Create(p.GetValue(plain));
             var session = new SessionOptions("local", new MembershipOptions(SerializeAllMessages: p.GetValue(serialize), LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING"),
                 storeOptions, request,
-                Enumerable.Range(0, workerCount).Select(i => ($"w{i}", RunArguments.FaultsFor(i, crash, corrupt))).ToList(),
+                Enumerable.Range(0, workerCount).Select(i => ($"w{i}", faultsOf(i))).ToList(),
                 reporter.OnProgress, WorkersAreAllThereIs: true, PinComputeThreads: true);
             var (ended, outcome) = await reporter.ShowWhile(() => TrainingSession.RunAsync(session, cancel));
             return await RunReport.FinishAsync(ended, outcome, storeOptions, request.RunId, p.GetValue(samples));

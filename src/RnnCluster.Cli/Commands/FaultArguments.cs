@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using RnnCluster.Training.Actors;
+
+namespace RnnCluster.Cli.Commands;
+
+/// <summary>
+/// Fault injection (shared by `train` and `node`): worker W of this process crashes, or sends a NaN
+/// gradient, at a given step. On a node, W counts that node's own worker threads (0..--threads-1).
+/// </summary>
+internal sealed class FaultArguments
+{
+    public Option<string[]> FailWorker { get; } = new("--fail-worker") { Description = "fault injection: worker W of this process crashes while computing step STEP (W@STEP, repeatable)" };
+    public Option<string[]> CorruptWorker { get; } = new("--corrupt-worker") { Description = "fault injection: worker W of this process sends a NaN gradient at step STEP (W@STEP, repeatable)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(FailWorker);
+        command.Options.Add(CorruptWorker);
+    }
+
+    /// <summary>The faults of each of this process's <paramref name="workerCount"/> workers, by index.</summary>
+    public Func<int, WorkerFaults> Read(ParseResult p, int workerCount)
+    {
+        var crash = Parse(p.GetValue(FailWorker) ?? [], "--fail-worker");
+        var corrupt = Parse(p.GetValue(CorruptWorker) ?? [], "--corrupt-worker");
+        foreach (int w in crash.Keys.Concat(corrupt.Keys).Where(w => w >= workerCount))
+            throw new UsageException(workerCount == 0
+                ? $"Fault injection names worker {w}, but this process runs no workers."
+                : $"Fault injection names worker {w}, but this process runs only {workerCount} (0..{workerCount - 1}).");
+        return worker => new WorkerFaults(
+            crash.TryGetValue(worker, out long c) ? c : null,
+            corrupt.TryGetValue(worker, out long n) ? n : null);
+    }
+
+    /// <summary>"W@STEP" (repeatable) → worker index → step.</summary>
+    private static Dictionary<int, long> Parse(IEnumerable<string> specs, string option)
+    {
+        var faults = new Dictionary<int, long>();
+        foreach (var spec in specs)
+        {
+            var parts = spec.Split('@');
+            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int worker) || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long step) || worker < 0 || step < 0)
+                throw new UsageException($"{option} takes WORKER@STEP (e.g. 1@25), not '{spec}'.");
+            faults[worker] = step;
+        }
+        return faults;
+    }
+}
