@@ -110,7 +110,7 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
         using var dir = new ScratchDirectory();
         var expected = await OneProcessBytes(dir);
         string db = dir.File("late.db");
-        string[] longer = [.. Model[..^1], "240"]; // --steps 240: long enough for a late joiner
+        string[] longer = [.. Model[..^1], "240"]; // --steps 240: room for a crash at 160 and a late joiner
         var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--min-workers", "1", "--run-id", "late", "--seed", "3", "--checkpoint-every", "8", .. longer]));
         using (coordinator)
         {
