@@ -109,9 +109,9 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
     {
         using var dir = new ScratchDirectory();
         var expected = await OneProcessBytes(dir);
-        string db = dir.File("late.db");
+        string db = dir.File("late.db"), ledger = dir.File("late.jsonl");
         string[] longer = [.. Model[..^1], "240"]; // --steps 240: room for a crash at 160 and a late joiner
-        var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--min-workers", "1", "--run-id", "late", "--seed", "3", "--checkpoint-every", "8", .. longer]));
+        var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--ledger", ledger, "--min-workers", "1", "--run-id", "late", "--seed", "3", "--checkpoint-every", "8", .. longer]));
         using (coordinator)
         {
             using var first = CliProcess.Start(dir.Path, Node("worker", ["--seed", address, "--fail-worker", "0@160"]));
@@ -138,6 +138,17 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
             Assert.Equal(2, shares.Count);
             Assert.InRange(shares[first.Id], 1, 161);   // steps 0..159, and maybe 160 before the crash
             Assert.InRange(shares[late.Id], 80, 232);   // steps 160..239 at least, none of 0..7
+
+            // Every step applied once, and from its first step on the late worker has a part in every step.
+            FaultToleranceTests.AssertLedger(ledger, "late", 240, 4);
+            var withLate = File.ReadAllLines(ledger)
+                .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("nodes").EnumerateArray()
+                    .Any(n => n[2].GetString()!.Contains($"/{late.Id}/", StringComparison.Ordinal)))
+                .ToList();
+            int joinedAt = withLate.IndexOf(true);
+            output.WriteLine($"late worker's first step: {joinedAt}");
+            Assert.InRange(joinedAt, 8, 160);
+            Assert.All(withLate.Skip(joinedAt), Assert.True);
         }
         // The longer run's bytes differ from the 16-step reference; compare with its own one-process run.
         string single = dir.File("single240.db");
