@@ -53,6 +53,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     private IActorRef? _finishRequester;
     private long _savingStep = -1;
     private int _maxStaleness;
+    private PublishedParameters? _published;
 
     public RunStateActor(string runId, ParameterServerOptions options)
     {
@@ -498,19 +499,37 @@ public sealed class RunStateActor : ReceivePersistentActor
         }
     }
 
-    // Every recipient gets its own pooled copy and returns it when done: one shared array per
-    // version would have to be a fresh allocation, since nobody could tell when all are done with it.
     private void SendParameters(IActorRef worker)
     {
-        var bytes = FloatBytes.Pooled(_state!.Parameters);
-        _wire.SendTensor(worker, new ParametersAvailable(_runId, _state.Step, bytes), bytes, Self);
+        var blob = Published();
+        _wire.SendTensor(worker, new ParametersAvailable(_runId, _state!.Step, blob), blob, Self);
     }
 
     private void SendVerdict(long sequence, bool accepted)
     {
-        var bytes = FloatBytes.Pooled(_state!.Parameters);
-        _wire.SendTensor(Sender, new AsyncVerdict(_runId, sequence, accepted, _state.Step, bytes), bytes, Self);
+        var blob = Published();
+        _wire.SendTensor(Sender, new AsyncVerdict(_runId, sequence, accepted, _state!.Step, blob), blob, Self);
     }
+
+    /// <summary>
+    /// The current parameters as a blob with one more owner, for one recipient. A version is copied
+    /// once, however many workers get it: the copies were the server's own work on the critical
+    /// path of every step (≈ 0.6 ms each for config b), one per worker.
+    /// </summary>
+    private byte[] Published()
+    {
+        var state = _state!;
+        if (_published is not { } published || !ReferenceEquals(published.State, state) || published.Step != state.Step)
+        {
+            TensorPool.Return(_published?.Blob);
+            _published = published = new PublishedParameters(state, state.Step, FloatBytes.Pooled(state.Parameters));
+        }
+        TensorPool.AddOwner(published.Blob);
+        return published.Blob;
+    }
+
+    /// <summary>The blob of one parameter version; this actor is one of its owners until the version changes.</summary>
+    private sealed record PublishedParameters(TrainingState State, long Step, byte[] Blob);
 
     // ---- checkpoints -------------------------------------------------------------------------
 
@@ -583,6 +602,8 @@ public sealed class RunStateActor : ReceivePersistentActor
     protected override void PostStop()
     {
         _reducer?.Dispose();
+        TensorPool.Return(_published?.Blob);
+        _published = null;
         base.PostStop();
     }
 

@@ -228,13 +228,15 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// The newest parameters replace the cached ones, whose blob goes back to the pool — through
-    /// the compute thread, behind any posted compute or evaluation still reading it.
+    /// the compute thread, behind any posted compute or evaluation still reading it. Each message
+    /// owns its blob once, even when the server sent the same version's blob twice (a repeated
+    /// request): the replaced message's share is returned, the array lives on in the new one.
     /// </summary>
     private void KeepParameters(ParametersAvailable parameters)
     {
         var replaced = _parameters;
         _parameters = parameters;
-        if (replaced is not null && !ReferenceEquals(replaced.Parameters, parameters.Parameters))
+        if (replaced is not null && !ReferenceEquals(replaced, parameters))
             _thread.Post(() => TensorPool.Return(replaced.Parameters));
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RnnCluster.Training.Messages;
 
 /// <summary>
@@ -6,7 +8,9 @@ namespace RnnCluster.Training.Messages;
 /// page-faulting allocation (≈ 1 ms against 0.3 ms for the copy itself) and a gen-2 collection
 /// every few steps, which also stops the compute threads. Whoever gives a blob up returns it:
 /// the receiver once it has consumed the message, the bulk channel once it has written it to its socket.
-/// Ownership is strict — a returned array must not be read or written again by anyone.
+/// Ownership is strict — a returned array must not be read or written again by anyone. A blob that
+/// several receivers only read (one parameter version sent to every worker) can have more owners
+/// (<see cref="AddOwner"/>): each returns it once, and the last return gives it back to the pool.
 /// </summary>
 public static class TensorPool
 {
@@ -17,6 +21,9 @@ public static class TensorPool
     private const long MaxPooledBytes = 512L * 1024 * 1024;
 
     private static readonly Dictionary<int, Stack<byte[]>> Free = new();
+    // Weak keys: a shared blob whose owners drop it without returning it (a receiver that got a
+    // deserialized copy instead) is collected as usual rather than kept alive by its count.
+    private static readonly ConditionalWeakTable<byte[], StrongBox<int>> ExtraOwners = new();
     private static readonly object Gate = new();
     private static long _pooledBytes;
 
@@ -38,7 +45,24 @@ public static class TensorPool
         return GC.AllocateUninitializedArray<byte>(length);
     }
 
-    /// <summary>Gives <paramref name="array"/> back; it is kept for the next <see cref="Rent"/> of its length while there is room.</summary>
+    /// <summary>
+    /// One more owner for <paramref name="array"/>, which its current owners keep only reading:
+    /// the array goes back to the pool when every owner has returned it.
+    /// </summary>
+    public static void AddOwner(byte[] array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        if (array.Length < MinPooledBytes)
+            return; // never pooled: nothing to count
+        lock (Gate)
+        {
+            if (Free.TryGetValue(array.Length, out var stack) && stack.Any(free => ReferenceEquals(free, array)))
+                throw new InvalidOperationException($"A {array.Length}-byte tensor blob already returned to the pool cannot get another owner.");
+            ExtraOwners.GetOrCreateValue(array).Value++;
+        }
+    }
+
+    /// <summary>Gives <paramref name="array"/> back (one owner's share of it); it is kept for the next <see cref="Rent"/> of its length while there is room.</summary>
     /// <exception cref="InvalidOperationException">The array is already in the pool: two owners returned it.</exception>
     public static void Return(byte[]? array)
     {
@@ -46,6 +70,12 @@ public static class TensorPool
             return;
         lock (Gate)
         {
+            if (ExtraOwners.TryGetValue(array, out var owners))
+            {
+                if (--owners.Value == 0)
+                    ExtraOwners.Remove(array);
+                return; // others still read it
+            }
             if (!Free.TryGetValue(array.Length, out var stack))
                 Free[array.Length] = stack = new Stack<byte[]>(ArraysPerLength);
             foreach (var free in stack)

@@ -32,6 +32,43 @@ public sealed class TensorPoolTests(SerializationSystem akka) : IClassFixture<Se
     }
 
     [Fact]
+    public void A_shared_array_goes_back_to_the_pool_only_with_its_last_owner()
+    {
+        const int length = TensorPool.MinPooledBytes + 4 * 1009;
+        var shared = TensorPool.Rent(length);
+        TensorPool.AddOwner(shared);
+        TensorPool.AddOwner(shared); // three owners: the sender and two recipients
+
+        TensorPool.Return(shared);
+        TensorPool.Return(shared);
+        var whileOwned = TensorPool.Rent(length);
+        Assert.NotSame(shared, whileOwned); // one owner still reads it: it must not be handed out
+
+        TensorPool.Return(shared);
+        Assert.Same(shared, TensorPool.Rent(length));
+        TensorPool.Return(whileOwned);
+    }
+
+    [Fact]
+    public void A_shared_array_returned_once_more_than_it_has_owners_is_refused()
+    {
+        var shared = TensorPool.Rent(TensorPool.MinPooledBytes + 4 * 1011);
+        TensorPool.AddOwner(shared);
+        TensorPool.Return(shared);
+        TensorPool.Return(shared);
+        Assert.Throws<InvalidOperationException>(() => TensorPool.Return(shared));
+    }
+
+    [Fact]
+    public void An_array_already_back_in_the_pool_cannot_get_another_owner()
+    {
+        var array = TensorPool.Rent(TensorPool.MinPooledBytes + 4 * 1013);
+        TensorPool.Return(array);
+        var e = Assert.Throws<InvalidOperationException>(() => TensorPool.AddOwner(array));
+        Assert.Contains("cannot get another owner", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Small_arrays_are_plain_allocations_and_never_kept()
     {
         var small = TensorPool.Rent(1024);
