@@ -5,6 +5,7 @@ using Akka.Persistence;
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Optim;
 using RnnCluster.Core.Training;
+using RnnCluster.Training.Diagnostics;
 using RnnCluster.Training.Messages;
 using RnnCluster.Training.Serialization;
 using RnnCluster.Training.Persistence;
@@ -299,6 +300,7 @@ public sealed class RunStateActor : ReceivePersistentActor
                 _log.Debug("Run '{0}': gradient of step {1} [{2},{3}) from {4} is ahead of the run's step {5}; ignored.", _runId, g.Step, g.Lo, g.Hi, g.WorkerId, state.Step);
             return;
         }
+        StepTrace.Mark(StepTrace.GradientReceived, g.Step);
         var node = new TreeNode(g.Lo, g.Hi);
         string? problem = CheckGradient(g, node);
         if (problem is not null)
@@ -339,6 +341,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     {
         var state = _state!;
         long step = state.Step;
+        StepTrace.Mark(StepTrace.ApplyStarted, step);
         var clock = Stopwatch.StartNew();
         UpdateResult update;
         try
@@ -361,7 +364,9 @@ public sealed class RunStateActor : ReceivePersistentActor
         WriteLedger(step);
         _coordinator?.Tell(new StepApplied(_runId, step, loss, update.GradientNorm, update.LearningRate, _reduceMs, applyMs, 0));
         ResetStep();
+        StepTrace.Mark(StepTrace.Applied, step);
         PublishToWaiters();
+        StepTrace.Mark(StepTrace.Published, step);
         int every = _begin!.Checkpoints.Every;
         if (every > 0 && state.Step % every == 0)
             SaveCheckpoint();

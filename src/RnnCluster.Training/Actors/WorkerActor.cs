@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Training;
+using RnnCluster.Training.Diagnostics;
 using RnnCluster.Training.Messages;
 using RnnCluster.Training.Serialization;
 using RnnCluster.Training.Transport;
@@ -209,6 +210,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void OnParameters(ParametersAvailable parameters)
     {
+        StepTrace.Mark(StepTrace.ParametersReceived, parameters.Version);
         _parameterServerDirect = Sender;
         // The answer to our request is the server's truth even when it is older than the cache:
         // a parameter server restarted from its last checkpoint serves that checkpoint's version.
@@ -290,9 +292,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             bool stop = false;
             try
             {
+                StepTrace.Mark(StepTrace.ComputeStarted, step);
                 share.SetParameters(FloatBytes.View(parameters.Parameters));
                 share.Compute(step, microBatches, (node, gradient, loss) =>
                 {
+                    StepTrace.Mark(StepTrace.GradientReady, step);
                     var bytes = FloatBytes.Pooled(gradient);
                     if (corrupt)
                     {
