@@ -13,11 +13,11 @@ R="dotnet $ROOT/src/RnnCluster.Cli/bin/Release/net10.0/rnncluster.dll"
 CB="--corpus $ROOT/../shared/data/tinyshakespeare.txt --embed 64 --hidden 256 --layers 2 --seq 64 --batch 32 --micro-batches 2 --lr 4e-3 --plain --samples 0"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-trace() { # NAME: trace the next run into $W/NAME.PID when TIMELINE=1
-  if [ "${TIMELINE:-0}" = 1 ]; then export RNNCLUSTER_STEP_TRACE="$W/$1"; else unset RNNCLUSTER_STEP_TRACE; fi
+trace() { # NAME: trace the next run into $W/trace-NAME.PID when TIMELINE=1
+  if [ "${TIMELINE:-0}" = 1 ]; then export RNNCLUSTER_STEP_TRACE="$W/trace-$1"; else unset RNNCLUSTER_STEP_TRACE; fi
 }
 timeline() { # NAME
-  if [ "${TIMELINE:-0}" = 1 ]; then python3 "$ROOT/src/RnnCluster.Benchmarks/scripts/step-timeline.py" "$W/$1".* | sed 's/^/    /'; rm -f "$W/$1".*; fi
+  if [ "${TIMELINE:-0}" = 1 ]; then python3 "$ROOT/src/RnnCluster.Benchmarks/scripts/step-timeline.py" "$W/trace-$1".* | sed 's/^/    /'; rm -f "$W/trace-$1".*; fi
 }
 cluster() {
   trace cluster

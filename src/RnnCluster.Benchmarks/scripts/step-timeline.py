@@ -13,10 +13,11 @@ if args[:1] == ["--skip"]:
     skip, args = int(args[1]), args[2:]
 events = collections.defaultdict(list)  # (event, step) -> [microseconds]
 for path in args:
-    for line in open(path):
+    for number, line in enumerate(open(path), 1):
         parts = line.split()
-        if len(parts) == 4:
-            events[(parts[2], int(parts[3]))].append(int(parts[0]))
+        if len(parts) != 4 or not (parts[0].isdigit() and parts[1].isdigit() and parts[3].isdigit()):
+            sys.exit(f"{path}:{number}: not a step-trace line ('MICROSECONDS PID EVENT STEP'): {line.strip()!r}")
+        events[(parts[2], int(parts[3]))].append(int(parts[0]))
 
 def times(event, step):
     return sorted(events.get((event, step), []))
