@@ -13,11 +13,7 @@ namespace RnnCluster.Training.Tests.Actors;
 /// </summary>
 public sealed class GuardTests : TestKit
 {
-    private static readonly Config TestConfig = ActorTestConfig.SerializingMessages("""
-        akka.loglevel = DEBUG
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """);
+    private static readonly Config TestConfig = ActorTestConfig.SerializingMessages("akka.loglevel = DEBUG\n" + ActorTestConfig.InMemoryPersistence);
 
     private readonly RunFixture _fixture = new("guarded", microBatches: 4);
 

@@ -16,10 +16,7 @@ namespace RnnCluster.Training.Tests.Actors;
 /// </summary>
 public sealed class PublishTests : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """);
+    private static readonly Config TestConfig = ConfigurationFactory.ParseString(ActorTestConfig.InMemoryPersistence);
 
     private readonly RunFixture _fixture = new("published", microBatches: 2);
 
