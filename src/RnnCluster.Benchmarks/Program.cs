@@ -10,11 +10,13 @@ return args.Length == 0 ? Usage() : args[0] switch
     "transfer" => TransferBenchmark.Run(args[1..]),
     "transfer-peer" => TransferBenchmark.Peer(),
     "soak" => SoakBenchmark.Run(args[1..]),
+    "warmup" => WarmUpBenchmark.Run(args[1..]),
+    "corun" => CoRunBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|actor|quality|gemm|peak|transfer|soak [options]");
+    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|warmup|corun|actor|quality|gemm|peak|transfer|soak [options]");
     return 2;
 }

@@ -6,6 +6,7 @@ namespace RnnCluster.Core.Kernels;
 internal static unsafe class Elementwise
 {
     /// <summary>dst[r, :] = row for every r of a (rows, cols) matrix with row stride ld.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FillRows(float* dst, int rows, int cols, int ld, float* row)
     {
         for (int r = 0; r < rows; r++)

@@ -84,6 +84,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>Handles M = 0, N = 0 (nothing to do) and K = 0 (C = C, or C = +0). True when done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool EmptyProduct(int m, int n, int k, float* c, long ldc, bool accumulate)
     {
         if (m == 0 || n == 0)

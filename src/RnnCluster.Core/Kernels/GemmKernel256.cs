@@ -23,6 +23,7 @@ internal readonly unsafe struct GemmKernel256 : IGemmMicroKernel
     }
 
     /// <summary>The 32-wide tile, then the extra columns in a separate pass vectorised across the 8 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void TileWithColumns(int kc, float* a, long aStep, float* b, long bStep, float* bx, long bxStep, int rx, float* c, long ldc, bool load)
     {
         Tile(kc, a, aStep, b, bStep, GemmLayout.NR, c, ldc, load);

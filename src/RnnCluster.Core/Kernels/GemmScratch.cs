@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RnnCluster.Core.Kernels;
@@ -38,6 +39,7 @@ internal sealed unsafe class GemmScratch
 
     public float* B(long length) => Ensure(ref _b, ref _bLength, length);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float* Ensure(ref float* buffer, ref long capacity, long length)
     {
         if (length > capacity)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnCluster.Core.Memory;
 
 namespace RnnCluster.Core.Kernels;
@@ -29,6 +30,7 @@ public sealed unsafe class PackedB : IDisposable
     public int N { get; }
 
     /// <summary>Copies op(B) (K,N) in: transB=false reads B (K,N) with row stride ldb; true reads B stored (N,K).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(float* b, int ldb, bool transB)
     {
         int minLdb = transB ? K : N;
@@ -41,6 +43,7 @@ public sealed unsafe class PackedB : IDisposable
     }
 
     /// <summary>C(M,N) = [C +] op(A)(M,K) · B, with the summation contract of <see cref="Gemm"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(int m, float* a, int lda, bool transA, float* c, int ldc, bool accumulate)
     {
         Gemm.Validate(m, N, K, lda, transA ? m : K, Math.Max(N, 1), N, ldc);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace RnnCluster.Core.Kernels;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace RnnCluster.Core.Kernels;
 /// </summary>
 public static unsafe class ReferenceGemm
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         int m, int n, int k,
         float* a, int lda, bool transA,

@@ -24,6 +24,7 @@ internal static unsafe class SoftmaxCrossEntropy
     }
 
     /// <summary>Loss only; the logits are overwritten with exp(l − m).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Loss(float* logits, int classes, int target)
     {
         float max = Max(logits, classes);
@@ -33,6 +34,7 @@ internal static unsafe class SoftmaxCrossEntropy
         return Math.Log(sum) - targetShifted;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Max(float* x, int n)
     {
         float max = float.NegativeInfinity;
@@ -41,6 +43,7 @@ internal static unsafe class SoftmaxCrossEntropy
         return max;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ExpShifted(float* x, int n, float max, bool vectorize)
     {
         var vmax = Lanes16.Splat(max);
@@ -52,6 +55,7 @@ internal static unsafe class SoftmaxCrossEntropy
             x[j] = ScalarActivations.Exp(x[j] - max);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteGradient(float* x, int n, float sum, float scale, bool vectorize)
     {
         var vsum = Lanes16.Splat(sum);

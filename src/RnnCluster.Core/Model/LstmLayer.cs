@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnCluster.Core.Kernels;
 using RnnCluster.Core.Memory;
 
@@ -23,6 +24,7 @@ internal sealed unsafe class LstmLayer : RecurrentLayer
         _dcNext = new AlignedBuffer(maxBatch * hidden);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(float* parameters, float* x, int steps, int batch, bool carryState)
     {
         CheckShape(steps, batch);
@@ -59,6 +61,7 @@ internal sealed unsafe class LstmLayer : RecurrentLayer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(float* parameters, float* gradients, float* x, float* dOutput, float* dInput, int steps, int batch)
     {
         CheckShape(steps, batch);

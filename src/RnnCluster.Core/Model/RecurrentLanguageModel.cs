@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnCluster.Core.Kernels;
 using RnnCluster.Core.Memory;
 
@@ -63,6 +64,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
     public ReadOnlySpan<float> Parameters => _parameters.Span;
 
     /// <summary>Copies the parameters in and packs the weights used once per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void LoadParameters(ReadOnlySpan<float> parameters)
     {
         if (parameters.Length != Layout.TotalSize)
@@ -78,6 +80,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
     /// over the T·B targets in nats (double).
     /// </summary>
     /// <param name="dropout">Whose masks to draw; ignored when the model has no dropout.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double ForwardBackward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int steps,
         DropoutKey dropout, float gradientScale, Span<float> gradient)
     {
@@ -116,6 +119,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
     }
 
     /// <summary>Σ loss of a window from the zero state, without dropout (validation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Loss(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int steps)
     {
         CheckWindow(inputs, targets, batch, steps);
@@ -149,6 +153,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
         new Span<float>(_logits.Pointer, batch * v).CopyTo(logits);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float* ForwardLayers(ReadOnlySpan<int> inputs, int batch, int steps, DropoutKey dropout, bool training, bool carryState = false)
     {
         int rows = batch * steps, e = Description.Embed, h = Description.Hidden;
@@ -175,9 +180,11 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
         return input;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private float* LayerOutput(int l) => _dropoutActive ? _dropped[l]!.Pointer : _layers[l].Output.Pointer;
 
     /// <summary>logits = bout + top·Wout   (rows, V)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Logits(float* top, int rows)
     {
         int v = Description.VocabSize, h = Description.Hidden;
@@ -187,6 +194,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
     }
 
     /// <summary>dE[token_r] += dx_r in ascending r, so repeated tokens always sum in the same order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmbeddingBackward(ReadOnlySpan<int> inputs, float* dx, float* dTable)
     {
         int e = Description.Embed;

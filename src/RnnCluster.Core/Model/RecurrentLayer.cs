@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnCluster.Core.Kernels;
 using RnnCluster.Core.Memory;
 
@@ -55,6 +56,7 @@ internal abstract unsafe class RecurrentLayer : IDisposable
     /// <summary>Set by a forward pass that started from a carried state: such a pass has no backward.</summary>
     protected bool LastForwardCarried { get; set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackWeights(float* parameters)
     {
         float* wh = parameters + Tensors.Wh.Offset;
@@ -73,6 +75,7 @@ internal abstract unsafe class RecurrentLayer : IDisposable
     public virtual void ResetState() => StateH.Clear();
 
     /// <summary>h of the step before t, or the carried/zero state at t = 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected float* PreviousH(int t, int batch, bool carryState) =>
         t > 0 ? Output.Pointer + (long)(t - 1) * batch * Hidden : carryState ? StateH.Pointer : null;
 
@@ -89,6 +92,7 @@ internal abstract unsafe class RecurrentLayer : IDisposable
     }
 
     /// <summary>The weight and input gradients every cell shares once the gate gradients dG (T·B, G·H) are known.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected void InputSideBackward(float* parameters, float* gradients, float* x, float* dGates, float* dInput, int rows)
     {
         // dWx = xᵀ·dG   (in, G·H)
@@ -101,6 +105,7 @@ internal abstract unsafe class RecurrentLayer : IDisposable
     }
 
     /// <summary>dWh = h₀..h_{T−2} ᵀ · dG_1..dG_{T−1}: one product over all steps, (H, G·H).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected void RecurrentWeightBackward(float* gradients, float* dGatesH, int steps, int batch)
     {
         long shift = (long)batch;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnCluster.Core.Kernels;
 using RnnCluster.Core.Memory;
 
@@ -14,6 +15,7 @@ internal sealed unsafe class RnnLayer : RecurrentLayer
         _gates = new AlignedBuffer(checked(maxSteps * maxBatch * hidden));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(float* parameters, float* x, int steps, int batch, bool carryState)
     {
         CheckShape(steps, batch);
@@ -41,6 +43,7 @@ internal sealed unsafe class RnnLayer : RecurrentLayer
             new Span<float>(output + (long)(steps - 1) * batch * h, batch * h).CopyTo(StateH.Span);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(float* parameters, float* gradients, float* x, float* dOutput, float* dInput, int steps, int batch)
     {
         CheckShape(steps, batch);
