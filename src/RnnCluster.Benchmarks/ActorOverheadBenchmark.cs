@@ -1,7 +1,6 @@
 using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
-using RnnCluster.Core.Text;
 using RnnCluster.Core.Training;
 using RnnCluster.Training.Actors;
 using RnnCluster.Training.Hosting;
@@ -28,23 +27,19 @@ internal static class ActorOverheadBenchmark
     public static int Run(string[] args)
     {
         var o = new BenchmarkOptions(args);
-        int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
-        int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 60), rounds = o.Int("rounds", 4);
+        int steps = o.Int("steps", 60), rounds = o.Int("rounds", 4);
         bool threads = o.Flag("threads");
         bool unpinnedToo = o.Flag("unpinned");
         if (steps <= 20)
             throw new ArgumentException("--steps must be > 20: both sides skip their first 10 steps.");
-        string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
-        var tokenizer = CharTokenizer.Build(text);
-        var split = TrainValidationSplit.Create(tokenizer.Encode(text));
+        var config = ReferenceConfig.From(o);
+        var (model, settings) = (config.Model, config.Settings);
+        var split = TrainValidationSplit.Create(config.Tokens);
         int[] train = split.Train.ToArray(), validation = split.ValidationWithContext.ToArray();
-        var model = new ModelDescription(CellKind.Lstm, tokenizer.Vocabulary.Count, embed, hidden, layers, 0f);
-        var settings = new TrainingSettings(1, seq, batch, MicroBatches: 1,
-            new OptimizerSettings(OptimizerKind.Adam, 2e-3f), new LrSchedule(), ClipNorm: 5f);
-        var definition = new RunDefinition(ModelWire.From(model), VocabularyWire.From(tokenizer.Vocabulary), SettingsWire.From(settings),
+        var definition = new RunDefinition(ModelWire.From(model), VocabularyWire.From(config.Tokenizer.Vocabulary), SettingsWire.From(settings),
             CorpusFingerprint.Of(train, validation), train.Length, validation.Length, TrainingMode.Sync, 0, "benchmark");
-        int tokensPerStep = batch * seq;
-        Console.WriteLine($"{model}; T={seq} B={batch}; {steps} steps per side and round, {rounds} rounds (A B B A …)");
+        int tokensPerStep = config.TokensPerStep;
+        Console.WriteLine($"{config.Describe()}; {steps} steps per side and round, {rounds} rounds (A B B A …)");
 
         var core = new List<double>();
         var actor = new List<double>();

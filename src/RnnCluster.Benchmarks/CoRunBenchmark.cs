@@ -1,7 +1,3 @@
-using RnnCluster.Core.Data;
-using RnnCluster.Core.Model;
-using RnnCluster.Core.Optim;
-using RnnCluster.Core.Text;
 using RnnCluster.Core.Training;
 using RnnCluster.Training.Actors;
 
@@ -21,17 +17,11 @@ internal static class CoRunBenchmark
     public static int Run(string[] args)
     {
         var o = new BenchmarkOptions(args);
-        int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
-        int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 40), rounds = o.Int("rounds", 4);
+        int steps = o.Int("steps", 40), rounds = o.Int("rounds", 4);
         if (steps <= CoreSteps.WarmUp + 10)
             throw new ArgumentException($"--steps must be > {CoreSteps.WarmUp + 10}.");
-        string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
-        var tokenizer = CharTokenizer.Build(text);
-        int[] tokens = tokenizer.Encode(text);
-        var model = new ModelDescription(CellKind.Lstm, tokenizer.Vocabulary.Count, embed, hidden, layers, 0f);
-        var settings = new TrainingSettings(1, seq, batch, MicroBatches: 1,
-            new OptimizerSettings(OptimizerKind.Adam, 2e-3f), new LrSchedule(), ClipNorm: 5f);
-        Console.WriteLine($"{model}; T={seq} B={batch}; median step of steps {CoreSteps.WarmUp}..{steps}, {rounds} rounds");
+        var config = ReferenceConfig.From(o);
+        Console.WriteLine($"{config.Describe()}; median step of steps {CoreSteps.WarmUp}..{steps}, {rounds} rounds");
 
         double[] OnCpus(params int[] slots)
         {
@@ -39,7 +29,7 @@ internal static class CoRunBenchmark
             var threads = slots.Select((slot, i) => new Thread(() =>
             {
                 CpuAffinity.PinCurrentThread(slot);
-                using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), tokens);
+                using var trainer = new ReferenceTrainer(TrainingState.Initial(config.Model, config.Settings), config.Tokens);
                 medians[i] = Stats.Median(CoreSteps.Time(trainer, steps));
             })).ToList();
             threads.ForEach(t => t.Start());

@@ -1,7 +1,4 @@
-using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
-using RnnCluster.Core.Optim;
-using RnnCluster.Core.Text;
 using RnnCluster.Core.Training;
 
 namespace RnnCluster.Benchmarks;
@@ -17,30 +14,23 @@ internal static class LstmBenchmark
     public static int Run(string[] args)
     {
         var o = new BenchmarkOptions(args);
-        var cell = Enum.Parse<CellKind>(o.String("cell") ?? "lstm", ignoreCase: true);
-        int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
-        int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 60);
+        int steps = o.Int("steps", 60);
         if (steps <= 10)
             throw new ArgumentException("--steps must be > 10: the median is taken over steps 10..N.");
-        string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
-        var tokenizer = CharTokenizer.Build(text);
-        var tokens = tokenizer.Encode(text);
-
-        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, embed, hidden, layers, 0f);
-        var settings = new TrainingSettings(1, seq, batch, MicroBatches: 1,
-            new OptimizerSettings(OptimizerKind.Adam, 2e-3f), new LrSchedule(), ClipNorm: 5f);
+        var config = ReferenceConfig.From(o);
+        var (model, settings) = (config.Model, config.Settings);
         var layout = new ParameterLayout(model);
-        double flopsPerStep = 6.0 * layout.MatmulWeightsPerToken * batch * seq;
-        Console.WriteLine($"{model}; T={seq} B={batch}; {layout.TotalSize:N0} parameters; {flopsPerStep / 1e9:F3} GFLOP per step; 1 thread");
+        double flopsPerStep = 6.0 * layout.MatmulWeightsPerToken * config.TokensPerStep;
+        Console.WriteLine($"{config.Describe()}; {layout.TotalSize:N0} parameters; {flopsPerStep / 1e9:F3} GFLOP per step; 1 thread");
 
-        using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), tokens);
+        using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), config.Tokens);
         var times = CoreSteps.Time(trainer, steps, (s, report, ms) =>
         {
             if (s % 10 == 0 || s == steps - 1)
                 Console.WriteLine($"step {s,5}  loss {report.Loss:F4}  {ms,8:F2} ms");
         });
         double median = Stats.Median(times);
-        double tokensPerSecond = batch * seq / (median / 1000);
+        double tokensPerSecond = config.TokensPerStep / (median / 1000);
         double gflops = flopsPerStep / (median / 1000) / 1e9;
         Console.WriteLine($"tokens_per_s={tokensPerSecond:F0} gflops={gflops:F1} step_ms={median:F2}");
         return 0;

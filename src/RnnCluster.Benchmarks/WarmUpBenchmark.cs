@@ -1,7 +1,3 @@
-using RnnCluster.Core.Data;
-using RnnCluster.Core.Model;
-using RnnCluster.Core.Optim;
-using RnnCluster.Core.Text;
 using RnnCluster.Core.Training;
 
 namespace RnnCluster.Benchmarks;
@@ -23,21 +19,14 @@ internal static class WarmUpBenchmark
     public static int Run(string[] args)
     {
         var o = new BenchmarkOptions(args);
-        var cell = Enum.Parse<CellKind>(o.String("cell") ?? "lstm", ignoreCase: true);
-        int embed = o.Int("embed", 64), hidden = o.Int("hidden", 256), layers = o.Int("layers", 2);
-        int seq = o.Int("seq", 64), batch = o.Int("batch", 32), steps = o.Int("steps", 100);
+        int steps = o.Int("steps", 100);
         if (steps <= EarlyEnd + 10)
             throw new ArgumentException($"--steps must be > {EarlyEnd + 10}: the steady state is steps {EarlyEnd}..N.");
-        string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
-        var tokenizer = CharTokenizer.Build(text);
-        var tokens = tokenizer.Encode(text);
-        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, embed, hidden, layers, 0f);
-        var settings = new TrainingSettings(1, seq, batch, MicroBatches: 1,
-            new OptimizerSettings(OptimizerKind.Adam, 2e-3f), new LrSchedule(), ClipNorm: 5f);
-        Console.WriteLine($"{model}; T={seq} B={batch}; {steps} steps from a fresh process; 1 thread");
+        var config = ReferenceConfig.From(o);
+        Console.WriteLine($"{config.Describe()}; {steps} steps from a fresh process; 1 thread");
 
         var all = new List<double>();
-        using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), tokens);
+        using var trainer = new ReferenceTrainer(TrainingState.Initial(config.Model, config.Settings), config.Tokens);
         CoreSteps.Time(trainer, steps, (s, _, ms) =>
         {
             all.Add(ms);

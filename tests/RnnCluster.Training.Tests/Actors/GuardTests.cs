@@ -87,7 +87,7 @@ public sealed class GuardTests : TestKit
     {
         var coordinator = CreateTestProbe();
         var worker = Sys.ActorOf(WorkerActor.Props("w3", coordinator.Ref, CreateTestProbe().Ref));
-        coordinator.ExpectMsg<RegisterWorker>();
+        coordinator.ExpectMsg<RegisterWorker>(ReadyWorkers.FirstMessageTimeout);
         var welcome = _fixture.Welcome();
         worker.Tell(welcome, coordinator.Ref);
         worker.Tell(welcome, coordinator.Ref);
@@ -102,7 +102,7 @@ public sealed class GuardTests : TestKit
     {
         var coordinator = CreateTestProbe();
         var worker = Sys.ActorOf(WorkerActor.Props("w1", coordinator.Ref, CreateTestProbe().Ref));
-        coordinator.ExpectMsg<RegisterWorker>();
+        coordinator.ExpectMsg<RegisterWorker>(ReadyWorkers.FirstMessageTimeout);
         var corrupted = (int[])_fixture.Train.Clone();
         corrupted[10] ^= 1;
         worker.Tell(new WorkerWelcome(_fixture.RunId, _fixture.Definition, IntBytes.From(corrupted), IntBytes.From(_fixture.Validation)), coordinator.Ref);
