@@ -12,11 +12,15 @@ namespace RnnCluster.Benchmarks;
 /// The actor system with one worker against the core's single-thread loop, in ONE process and
 /// interleaved in A B B A order: this machine's speed drifts by up to 40% within seconds (other
 /// tenants), so two separate processes a minute apart compare noise, not code.
-///   actor --embed E --hidden H --layers L --seq T --batch B --steps N --rounds R [--corpus FILE] [--threads] [--unpinned]
+///   actor --embed E --hidden H --layers L --seq T --batch B --steps N --rounds R [--warmup-rounds W] [--corpus FILE] [--threads] [--unpinned]
 /// Each round runs the core loop for N steps and a fresh 1-worker run of N steps (SQLite store in
 /// a temporary directory, no checkpoints before the last step). Both sides are reported as the
 /// tokens/s of their median step over steps 10..N (the core benchmark's statistic), the run also
-/// as its mean tokens/s over the same steps (the figure `train` prints).
+/// as its mean tokens/s over the same steps (the figure `train` prints). W warm-up rounds (default
+/// 1) run first, are printed and are not counted: the process's first actor systems compile
+/// thousands of Akka, persistence and hosting methods in the background while their first steps
+/// run, a start-up cost a real run pays once, not every 60 steps (the core side's equivalent is
+/// over within its ten skipped steps).
 /// Last line: core_tokens_per_s=… actor_tokens_per_s=… actor_mean_tokens_per_s=… ratio=… ratio_mean=…
 /// (medians over rounds; the ratios are medians of the per-round ratios). With --unpinned each
 /// round also runs the actor system with its compute thread left to the OS (the three sides in
@@ -27,11 +31,13 @@ internal static class ActorOverheadBenchmark
     public static int Run(string[] args)
     {
         var o = new BenchmarkOptions(args);
-        int steps = o.Int("steps", 60), rounds = o.Int("rounds", 4);
+        int steps = o.Int("steps", 60), rounds = o.Int("rounds", 4), warmUpRounds = o.Int("warmup-rounds", 1);
         bool threads = o.Flag("threads");
         bool unpinnedToo = o.Flag("unpinned");
         if (steps <= 20)
             throw new ArgumentException("--steps must be > 20: both sides skip their first 10 steps.");
+        if (rounds < 1 || warmUpRounds < 0)
+            throw new ArgumentException("--rounds must be at least 1 and --warmup-rounds at least 0.");
         var config = ReferenceConfig.From(o);
         var (model, settings) = (config.Model, config.Settings);
         var split = TrainValidationSplit.Create(config.Tokens);
@@ -39,7 +45,7 @@ internal static class ActorOverheadBenchmark
         var definition = new RunDefinition(ModelWire.From(model), VocabularyWire.From(config.Tokenizer.Vocabulary), SettingsWire.From(settings),
             CorpusFingerprint.Of(train, validation), train.Length, validation.Length, TrainingMode.Sync, 0, "benchmark");
         int tokensPerStep = config.TokensPerStep;
-        Console.WriteLine($"{config.Describe()}; {steps} steps per side and round, {rounds} rounds (A B B A …)");
+        Console.WriteLine($"{config.Describe()}; {steps} steps per side and round, {rounds} rounds (A B B A …) after {warmUpRounds} warm-up round(s)");
 
         var core = new List<double>();
         var actor = new List<double>();
@@ -49,8 +55,10 @@ internal static class ActorOverheadBenchmark
         Directory.CreateDirectory(dir);
         try
         {
-            for (int r = 0; r < rounds; r++)
+            for (int r = 0; r < warmUpRounds + rounds; r++)
             {
+                bool counted = r >= warmUpRounds;
+                string label = counted ? $"round {r - warmUpRounds + 1}" : $"warm-up round {r + 1}";
                 double c = 0;
                 RunOutcome? run = null, free = null;
                 string coreThreads = "", actorThreads = "";
@@ -71,15 +79,19 @@ internal static class ActorOverheadBenchmark
                     if (side == Side.Core) coreThreads = busiest; else if (side == Side.Pinned) actorThreads = busiest;
                 }
                 double a = tokensPerStep / (run!.Spread!.MedianMs / 1000);
-                core.Add(c);
-                actor.Add(a);
-                actorMean.Add(run.TokensPerSecond);
+                if (counted)
+                {
+                    core.Add(c);
+                    actor.Add(a);
+                    actorMean.Add(run.TokensPerSecond);
+                }
                 Console.WriteLine(FormattableString.Invariant(
-                    $"round {r + 1}: core {c:F0} tokens/s, actor system {a:F0} tokens/s (mean {run.TokensPerSecond:F0}), ratio {a / c:P1}; {run.TimingLine}"));
+                    $"{label}: core {c:F0} tokens/s, actor system {a:F0} tokens/s (mean {run.TokensPerSecond:F0}), ratio {a / c:P1}; {run.TimingLine}"));
                 if (free is not null)
                 {
                     double u = tokensPerStep / (free.Spread!.MedianMs / 1000);
-                    unpinned.Add(u);
+                    if (counted)
+                        unpinned.Add(u);
                     Console.WriteLine(FormattableString.Invariant(
                         $"  unpinned: actor system {u:F0} tokens/s (mean {free.TokensPerSecond:F0}), ratio {u / c:P1}; {free.TimingLine}"));
                 }
