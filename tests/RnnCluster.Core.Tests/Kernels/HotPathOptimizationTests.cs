@@ -8,8 +8,9 @@ namespace RnnCluster.Core.Tests.Kernels;
 /// Every method that works on raw tensor pointers is compiled fully optimised on its first call
 /// (AggressiveOptimization) or inlined into one that is. Left to tiered compilation, such code
 /// starts as tier-0 and is promoted only after its call counts and a tiering delay that any other
-/// JIT activity postpones: the first ~100 steps of a fresh process ran ~45% slower, and longer in
-/// an actor process, where Akka's start-up keeps the JIT busy (docs/performance.md, "Warm-up").
+/// JIT activity postpones, longest in an actor process, where Akka's start-up keeps the JIT busy.
+/// The runtime's JIT log of `warmup` showed 40 tier-0/OSR compilations of per-step methods before
+/// these were marked (docs/performance.md, "Warm-up", has the command).
 /// </summary>
 public sealed class HotPathOptimizationTests
 {
