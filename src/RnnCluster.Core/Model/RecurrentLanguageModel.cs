@@ -80,9 +80,13 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
     /// over the T·B targets in nats (double).
     /// </summary>
     /// <param name="dropout">Whose masks to draw; ignored when the model has no dropout.</param>
+    /// <param name="gradientFinalFrom">
+    /// Told o as soon as gradient[o..] is final, while backpropagation goes on below o (the output
+    /// layer first, then each layer from the top): the caller may hand that tail over early.
+    /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double ForwardBackward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int steps,
-        DropoutKey dropout, float gradientScale, Span<float> gradient)
+        DropoutKey dropout, float gradientScale, Span<float> gradient, Action<int>? gradientFinalFrom = null)
     {
         CheckWindow(inputs, targets, batch, steps);
         if (gradient.Length != Layout.TotalSize)
@@ -100,6 +104,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
             // dWout = topᵀ·dlogits (H, V);  dbout = Σ_rows dlogits;  dtop = dlogits·Woutᵀ (T·B, H)
             Gemm.Multiply(h, v, rows, top, h, true, logits, v, false, g + Layout.OutputWeight.Offset, v, false);
             Elementwise.ColumnSums(logits, rows, v, v, g + Layout.OutputBias.Offset);
+            gradientFinalFrom?.Invoke(Layout.OutputWeight.Offset);
             float* dA = _gradA.Pointer, dB = _gradB.Pointer;
             Gemm.Multiply(rows, h, v, logits, v, false, p + Layout.OutputWeight.Offset, v, true, dA, h, false);
 
@@ -109,6 +114,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
                     Elementwise.MultiplyInPlace(dA, _masks[l]!.Pointer, rows * h);
                 float* layerInput = l == 0 ? _embedded.Pointer : LayerOutput(l - 1);
                 _layers[l].Backward(p, g, layerInput, dA, dB, steps, batch);
+                gradientFinalFrom?.Invoke(Layout.Layers[l].Wx.Offset);
                 float* swap = dA;
                 dA = dB;
                 dB = swap;

@@ -50,7 +50,8 @@ public sealed class GradientComputer : IDisposable
 
     public void SetParameters(ReadOnlySpan<float> parameters) => _model.LoadParameters(parameters);
 
-    public MicroBatchLoss Compute(long step, int microBatch, Span<float> gradient)
+    /// <param name="gradientFinalFrom">See <see cref="RecurrentLanguageModel.ForwardBackward"/>: told o when gradient[o..] is final.</param>
+    public MicroBatchLoss Compute(long step, int microBatch, Span<float> gradient, Action<int>? gradientFinalFrom = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         if ((uint)microBatch >= (uint)Settings.MicroBatches)
@@ -58,7 +59,7 @@ public sealed class GradientComputer : IDisposable
         int b = Settings.MicroBatchSize, t = Settings.SeqLen;
         _sampler.MicroBatchOffsets(step, microBatch, Settings.Batch, Settings.MicroBatches, _offsets);
         WindowSampler.FillBatch(_corpus.Span, _offsets, t, _inputs, _targets);
-        double loss = _model.ForwardBackward(_inputs, _targets, b, t, new DropoutKey(Settings.Seed, step, microBatch), GradientScale, gradient);
+        double loss = _model.ForwardBackward(_inputs, _targets, b, t, new DropoutKey(Settings.Seed, step, microBatch), GradientScale, gradient, gradientFinalFrom);
         return new MicroBatchLoss(loss, b * t);
     }
 

@@ -209,7 +209,7 @@ public sealed class RunStateActor : ReceivePersistentActor
     {
         _definition = definition;
         _microBatches = definition.Settings.MicroBatches;
-        _reducer = new TreeReducer(_microBatches, _state!.Layout.TotalSize);
+        _reducer = new TreeReducer(_microBatches, GradientParts.For(_state!.Layout));
         _log.Info("Run '{0}' ready at step {1} ({2}).", _runId, _state.Step, note);
         _coordinator!.Tell(new RunReady(_runId, _state.Step, _begin!.Resume, note));
         Become(Training);
@@ -310,16 +310,22 @@ public sealed class RunStateActor : ReceivePersistentActor
             return;
         }
         var clock = Stopwatch.StartNew();
-        if (!_reducer!.Add(node, FloatBytes.View(g.Gradient)))
-        {
-            _log.Warning("Run '{0}': gradient of step {1} {2} from {3} overlaps micro-batches already received; refused.", _runId, g.Step, node, g.WorkerId);
-            _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, GradientRefusals.Overlap));
-            return;
-        }
+        // Each part on its own: a worker that died between two parts of a share leaves some parts
+        // in, and the share's re-run then brings those parts again as duplicates.
+        var result = _reducer!.Add(node, g.Offset, FloatBytes.View(g.Gradient));
         _reduceMs += clock.Elapsed.TotalMilliseconds;
-        _stepLedger.Add((g.Lo, g.Hi, g.WorkerId));
-        _stepLoss += g.LossSum;
-        _stepTokens += g.Tokens;
+        if (result.Added == 0 || result.Overlaps > 0)
+        {
+            _log.Warning("Run '{0}': gradient of step {1} {2} [{3}] from {4} overlaps micro-batches already received; refused.",
+                _runId, g.Step, node, PartsOf(g), g.WorkerId);
+            _coordinator?.Tell(new GradientRefused(_runId, g.Step, g.Lo, g.Hi, g.WorkerId, GradientRefusals.Overlap));
+        }
+        if (result.AddedFirstPart)
+        {
+            _stepLedger.Add((g.Lo, g.Hi, g.WorkerId));
+            _stepLoss += g.LossSum;
+            _stepTokens += g.Tokens;
+        }
         if (_reducer.IsComplete)
             ApplyStep();
     }
@@ -328,14 +334,16 @@ public sealed class RunStateActor : ReceivePersistentActor
     {
         if (!ReductionTree.IsNode(node, _microBatches))
             return $"{node} is not an aligned sub-tree of the reduction over {_microBatches} micro-batches";
-        if (g.Gradient.Length != 4L * _state!.Layout.TotalSize)
-            return $"gradient of {g.Gradient.Length / 4} values, the model has {_state.Layout.TotalSize}";
+        if (g.Gradient.Length % 4 != 0 || _reducer!.Parts.Span(g.Offset, g.Gradient.Length / 4) is null)
+            return $"gradient values {PartsOf(g)} are not whole parts ({_reducer!.Parts}) of the model's gradient; the model has {_state!.Layout.TotalSize}";
         if (!Core.Kernels.FiniteCheck.All(FloatBytes.View(g.Gradient)))
             return "the gradient holds NaN or infinite values";
         if (!double.IsFinite(g.LossSum))
             return $"the loss is {g.LossSum}";
         return null;
     }
+
+    private static string PartsOf(GradientComputed g) => $"[{g.Offset},{(long)g.Offset + g.Gradient.Length / 4})";
 
     private void ApplyStep()
     {
@@ -416,8 +424,8 @@ public sealed class RunStateActor : ReceivePersistentActor
         long staleness = state.Step - g.ParameterVersion;
         string? problem = staleness > _definition!.Staleness
             ? null
-            : g.Gradient.Length != 4L * state.Layout.TotalSize
-                ? $"gradient of {g.Gradient.Length / 4} values, the model has {state.Layout.TotalSize}"
+            : g.Gradient.Length != 4L * state.Layout.TotalSize || g.Offset != 0
+                ? $"gradient values {PartsOf(g)}: asynchronous mode takes the whole gradient; the model has {state.Layout.TotalSize}"
                 : !Core.Kernels.FiniteCheck.All(FloatBytes.View(g.Gradient)) ? "the gradient holds NaN or infinite values" : null;
         bool accepted = staleness <= _definition.Staleness && problem is null && staleness >= 0;
         if (problem is not null)

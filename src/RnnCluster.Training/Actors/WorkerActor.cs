@@ -294,9 +294,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             {
                 StepTrace.Mark(StepTrace.ComputeStarted, step);
                 share.SetParameters(FloatBytes.View(parameters.Parameters));
-                share.Compute(step, microBatches, (node, gradient, loss) =>
+                share.Compute(step, microBatches, (node, offset, gradient, loss) =>
                 {
-                    StepTrace.Mark(StepTrace.GradientReady, step);
+                    StepTrace.Mark(offset == 0 ? StepTrace.GradientReady : StepTrace.GradientPartReady, step);
                     var bytes = FloatBytes.Pooled(gradient);
                     if (corrupt)
                     {
@@ -304,10 +304,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                         BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), float.NaN);
                         corrupt = false;
                     }
-                    wire.SendTensor(ps, new GradientComputed(runId, async ? work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, workerId, version), bytes, self);
+                    wire.SendTensor(ps, new GradientComputed(runId, async ? work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, workerId, version, offset), bytes, self);
                     if (crash)
                         stop = true; // the rest of the share dies with the worker
-                }, () => stop);
+                }, () => stop, stream: !async);
             }
             catch (Exception e)
             {

@@ -17,7 +17,8 @@ public static class StepTrace
     // The events, in the order a synchronous step meets them.
     public const string ParametersReceived = "parameters-received"; // worker: version s arrived
     public const string ComputeStarted = "compute-started";         // worker's compute thread: step s begins
-    public const string GradientReady = "gradient-ready";           // worker's compute thread: a sub-tree's gradient is final
+    public const string GradientPartReady = "gradient-part-ready";  // worker's compute thread: an early part of a sub-tree's gradient is final (backward goes on)
+    public const string GradientReady = "gradient-ready";           // worker's compute thread: a sub-tree's gradient is final (its last part)
     public const string GradientReceived = "gradient-received";     // parameter server: a gradient of step s arrived
     public const string ApplyStarted = "apply-started";             // parameter server: the reduction is complete
     public const string Applied = "applied";                        // parameter server: the optimizer has run

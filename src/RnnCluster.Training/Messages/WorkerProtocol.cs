@@ -56,7 +56,9 @@ public sealed record RequestParameters(
 
 /// <summary>
 /// Worker → parameter server: the summed gradient of the aligned sub-tree [Lo, Hi) of step
-/// <paramref name="Step"/>, computed at <paramref name="ParameterVersion"/>.
+/// <paramref name="Step"/>, computed at <paramref name="ParameterVersion"/> — whole, or (synchronous
+/// mode) one part of it: parameters [<paramref name="Offset"/>, Offset + Gradient.Length / 4),
+/// whole parts of <c>GradientParts.For</c> the model. The loss travels with the part at offset 0.
 /// </summary>
 [MessagePackObject]
 public sealed record GradientComputed(
@@ -68,7 +70,8 @@ public sealed record GradientComputed(
     [property: Key(5)] double LossSum,
     [property: Key(6)] int Tokens,
     [property: Key(7)] string WorkerId,
-    [property: Key(8)] long ParameterVersion) : IRunMessage;
+    [property: Key(8)] long ParameterVersion,
+    [property: Key(9)] int Offset = 0) : IRunMessage;
 
 /// <summary>Worker → coordinator: finished an assignment (timings for the step breakdown).</summary>
 [MessagePackObject]

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
+using RnnCluster.Core.Model;
+using RnnCluster.Core.Training;
 using RnnCluster.Training.Actors;
 using RnnCluster.Training.Messages;
 
@@ -21,11 +23,12 @@ public sealed class GuardTests : TestKit
     {
     }
 
-    private (IActorRef Server, Akka.TestKit.TestProbe Coordinator) StartedServer()
+    private (IActorRef Server, Akka.TestKit.TestProbe Coordinator) StartedServer(RunFixture? fixture = null)
     {
+        fixture ??= _fixture;
         var server = Sys.ActorOf(ParameterServerActor.Props(new ParameterServerOptions()), "ps");
         var coordinator = CreateTestProbe();
-        server.Tell(new BeginRun(_fixture.RunId, _fixture.Definition, false, 10, new CheckpointPolicy(0, 2)), coordinator.Ref);
+        server.Tell(new BeginRun(fixture.RunId, fixture.Definition, false, 10, new CheckpointPolicy(0, 2)), coordinator.Ref);
         coordinator.ExpectMsg<RunReady>(r => r.Step == 0, TimeSpan.FromSeconds(20));
         return (server, coordinator);
     }
@@ -70,6 +73,52 @@ public sealed class GuardTests : TestKit
             server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, Gradient(), 1, 16, "w-late", 0)));
         server.Tell(new QueryMissing(_fixture.RunId, 1), coordinator.Ref);
         coordinator.FishForMessage(m => m is MissingMicroBatches { Step: 1 } missing && missing.MicroBatches.SequenceEqual([0, 1, 2, 3]), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Parameter_server_sums_gradient_parts_and_counts_each_share_once()
+    {
+        var (server, coordinator) = StartedServer();
+        var parts = GradientParts.For(new ParameterLayout(_fixture.Model));
+        var (head, tail) = (parts.InLayoutOrder[0], parts.InLayoutOrder[1]);
+        byte[] Part(GradientPart part) => _fixture.Filled(0.01f).AsSpan(4 * part.Offset, 4 * part.Length).ToArray();
+        GradientComputed Piece(int lo, int hi, GradientPart part, string worker) =>
+            new(_fixture.RunId, 0, lo, hi, Part(part), part.Offset == 0 ? 1 : 100, part.Offset == 0 ? 16 * (hi - lo) : 999, worker, 0, part.Offset);
+        Assert.Equal(2, parts.Count);
+
+        // The top of the buffer first, as a streaming worker sends it: the share is not in until its last part is.
+        server.Tell(Piece(0, 2, tail, "w-a"));
+        server.Tell(new QueryMissing(_fixture.RunId, 0), coordinator.Ref);
+        coordinator.ExpectMsg<MissingMicroBatches>(m => m.MicroBatches.SequenceEqual([0, 1, 2, 3]));
+
+        // Not a whole part: refused, naming the parts.
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 2, 4, Part(head)[4..], 1, 32, "w-odd", 0, head.Offset + 1));
+        coordinator.ExpectMsg<GradientRefused>(r => r.WorkerId == "w-odd" && r.Reason.Contains("not whole parts", StringComparison.Ordinal));
+
+        // w-a died after its first part: the share re-run elsewhere brings that part again (a duplicate) and the rest.
+        server.Tell(Piece(0, 2, tail, "w-b"));
+        coordinator.ExpectMsg<GradientRefused>(r => r.WorkerId == "w-b" && r.Reason == GradientRefusals.Overlap);
+        server.Tell(Piece(0, 2, head, "w-b"));
+        server.Tell(new QueryMissing(_fixture.RunId, 0), coordinator.Ref);
+        coordinator.ExpectMsg<MissingMicroBatches>(m => m.MicroBatches.SequenceEqual([2, 3]));
+
+        server.Tell(Piece(2, 4, head, "w-c"));
+        server.Tell(Piece(2, 4, tail, "w-c"));
+        // Loss 1 per share of 32 tokens, carried by the part at offset 0 only: each share counts once.
+        coordinator.FishForMessage(m => m is StepApplied { Step: 0, TrainLoss: var loss } && Math.Abs(loss - 2.0 / 64) < 1e-12, TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public void In_async_mode_the_parameter_server_takes_only_whole_gradients()
+    {
+        var fixture = new RunFixture("guarded-async", microBatches: 4, mode: TrainingMode.Async, staleness: 1);
+        var (server, coordinator) = StartedServer(fixture);
+        var tail = GradientParts.For(new ParameterLayout(fixture.Model)).InLayoutOrder[1];
+        byte[] part = fixture.Filled(0.01f).AsSpan(4 * tail.Offset, 4 * tail.Length).ToArray();
+        server.Tell(new GradientComputed(fixture.RunId, 0, 0, 1, part, 1, 16, "w-part", 0, tail.Offset));
+        coordinator.ExpectMsg<GradientRefused>(r => r.WorkerId == "w-part" && r.Reason.Contains("takes the whole gradient", StringComparison.Ordinal));
+        server.Tell(new GradientComputed(fixture.RunId, 0, 0, 1, fixture.Filled(0.01f), 1, 16, "w-whole", 0));
+        coordinator.FishForMessage(m => m is StepApplied { Step: 0 }, TimeSpan.FromSeconds(20));
     }
 
     [Fact]
