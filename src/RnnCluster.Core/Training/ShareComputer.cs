@@ -14,11 +14,13 @@ public sealed class ShareComputer : IDisposable
     private readonly GradientComputer _computer;
     private readonly TreeReducer _reducer;
     private readonly float[] _gradient;
+    private readonly GradientParts _whole;
 
     public ShareComputer(ModelDescription model, TrainingSettings settings, ReadOnlyMemory<int> trainTokens)
     {
         _computer = new GradientComputer(model, settings, trainTokens);
         Parts = GradientParts.For(_computer.Layout);
+        _whole = GradientParts.Whole(_computer.Layout.TotalSize);
         _reducer = new TreeReducer(settings.MicroBatches, Parts);
         _gradient = new float[_computer.Layout.TotalSize];
         Settings = settings;
@@ -49,64 +51,61 @@ public sealed class ShareComputer : IDisposable
         Func<bool>? shouldStop = null, bool stream = false)
     {
         _reducer.Reset();
+        var parts = stream ? Parts : _whole;
         foreach (var node in ReductionTree.Cover(microBatches, Settings.MicroBatches))
         {
             double loss = 0;
             int tokens = 0;
-            for (int m = node.Lo; m < node.Hi; m++)
+            for (int m = node.Lo; m < node.Hi - 1; m++)
             {
+                // Before the sub-tree's last micro-batch no part of its sum is final.
                 if (shouldStop?.Invoke() == true)
                     return;
-                var leaf = new TreeNode(m, m + 1);
-                bool last = m == node.Hi - 1;
-                // Parts are handed over from the last micro-batch of a sub-tree only: before it, no part of the sum is final.
-                int next = Parts.Count - 1; // parts go out from the top of the buffer down
-                bool stopped = false;
-                void HandOver(int finalFrom)
-                {
-                    for (; next >= 0 && Parts.InLayoutOrder[next].Offset >= finalFrom && !stopped; next--)
-                    {
-                        if (shouldStop?.Invoke() == true)
-                        {
-                            stopped = true;
-                            return;
-                        }
-                        var part = Parts.InLayoutOrder[next];
-                        // The loss is only known at the end of the micro-batch; it travels with the part at offset 0.
-                        var partLoss = part.Offset == 0 ? new MicroBatchLoss(loss, tokens) : default;
-                        if (node.IsLeaf)
-                        {
-                            onPart(node, part.Offset, _gradient.AsSpan(part.Offset, part.Length), partLoss);
-                            continue;
-                        }
-                        _reducer.Add(leaf, part.Offset, _gradient.AsSpan(part.Offset, part.Length));
-                        onPart(node, part.Offset, _reducer.PendingPartSum(node, next), partLoss);
-                    }
-                }
-                var result = _computer.Compute(step, m, _gradient, stream && last && Parts.Count > 1 ? HandOver : null);
+                var result = _computer.Compute(step, m, _gradient);
                 loss += result.Sum;
                 tokens += result.Tokens;
-                if (stopped)
+                _reducer.Add(new TreeNode(m, m + 1), _gradient);
+            }
+            if (shouldStop?.Invoke() == true)
+                return;
+            var handOver = new PartHandOver(this, parts, node, onPart, shouldStop);
+            var last = _computer.Compute(step, node.Hi - 1, _gradient, parts.Count > 1 ? handOver.FinalFrom : null);
+            // The loss is only known now; it travels with the part at offset 0, which is always the last to go.
+            handOver.Loss = new MicroBatchLoss(loss + last.Sum, tokens + last.Tokens);
+            handOver.FinalFrom(0);
+            if (handOver.Stopped)
+                return;
+        }
+    }
+
+    /// <summary>Hands over the parts of one sub-tree, from the top of the buffer down, as they become final.</summary>
+    private sealed class PartHandOver(ShareComputer owner, GradientParts parts, TreeNode node,
+        Action<TreeNode, int, ReadOnlySpan<float>, MicroBatchLoss> onPart, Func<bool>? shouldStop)
+    {
+        private int _next = parts.Count - 1;
+
+        public bool Stopped { get; private set; }
+
+        public MicroBatchLoss Loss { get; set; }
+
+        /// <summary>gradient[offset..] of the sub-tree's last micro-batch is final: send every part inside it not sent yet.</summary>
+        public void FinalFrom(int offset)
+        {
+            for (; _next >= 0 && parts.InLayoutOrder[_next].Offset >= offset; _next--)
+            {
+                if (Stopped || shouldStop?.Invoke() == true)
+                {
+                    Stopped = true;
                     return;
-                if (!last)
-                {
-                    _reducer.Add(leaf, _gradient);
-                    continue;
                 }
-                if (stream)
+                var part = parts.InLayoutOrder[_next];
+                ReadOnlySpan<float> values = owner._gradient.AsSpan(part.Offset, part.Length);
+                if (!node.IsLeaf)
                 {
-                    HandOver(0);
-                    if (stopped)
-                        return;
-                    continue;
+                    owner._reducer.Add(new TreeNode(node.Hi - 1, node.Hi), part.Offset, values);
+                    values = owner._reducer.PendingSum(node, part);
                 }
-                if (node.IsLeaf)
-                    onPart(node, 0, _gradient, new MicroBatchLoss(loss, tokens));
-                else
-                {
-                    _reducer.Add(leaf, _gradient);
-                    onPart(node, 0, _reducer.PendingSum(node), new MicroBatchLoss(loss, tokens));
-                }
+                onPart(node, part.Offset, values, part.Offset == 0 ? Loss : default);
             }
         }
     }

@@ -80,12 +80,14 @@ public sealed unsafe class TreeReducer : IDisposable
     public ReadOnlySpan<float> PendingSum(TreeNode node) =>
         InEveryPart(node) ? _slots[node.Lo].Span : throw new KeyNotFoundException($"Node {node} is not pending.");
 
-    /// <summary>Node [lo, hi)'s sum over part <paramref name="part"/>, once every micro-batch of the node is in that part.</summary>
-    public ReadOnlySpan<float> PendingPartSum(TreeNode node, int part)
+    /// <summary>Node [lo, hi)'s sum over <paramref name="range"/> (whole parts), once every micro-batch of the node is in those parts.</summary>
+    public ReadOnlySpan<float> PendingSum(TreeNode node, GradientPart range)
     {
-        if (!_pending[part].Contains(node))
-            throw new KeyNotFoundException($"Node {node} is not pending in part {_parts.InLayoutOrder[part]}.");
-        var range = _parts.InLayoutOrder[part];
+        if (_parts.Span(range.Offset, range.Length) is not var (first, last))
+            throw new ArgumentException($"{range} is not made of whole parts of {_parts}.", nameof(range));
+        for (int j = first; j <= last; j++)
+            if (!_pending[j].Contains(node))
+                throw new KeyNotFoundException($"Node {node} is not pending in part {_parts.InLayoutOrder[j]}.");
         return _slots[node.Lo].Span.Slice(range.Offset, range.Length);
     }
 
