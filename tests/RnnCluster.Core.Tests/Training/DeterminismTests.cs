@@ -57,17 +57,7 @@ public sealed class DeterminismTests
     [InlineData(3)]
     public void Reduction_is_identical_in_any_arrival_order_and_with_pre_reduced_subtrees(int microBatches)
     {
-        var (model, settings, tokens) = TrainingFixtures.Small(microBatches: 1);
-        settings = settings with { Batch = microBatches * 2, MicroBatches = microBatches };
-        var state = TrainingState.Initial(model, settings);
-        using var computer = new GradientComputer(model, settings, tokens);
-        computer.SetParameters(state.Parameters);
-        var leaves = new float[microBatches][];
-        for (int m = 0; m < microBatches; m++)
-        {
-            leaves[m] = new float[state.Layout.TotalSize];
-            computer.Compute(0, m, leaves[m]);
-        }
+        var (state, leaves) = TrainingFixtures.LeafGradients(microBatches);
 
         byte[] Reduce(IEnumerable<TreeNode> nodes)
         {

@@ -151,17 +151,7 @@ public sealed class GradientPartsTests
     [InlineData(3, 4)]
     public void Reducing_by_parts_in_any_order_gives_the_bytes_of_the_whole(int microBatches, int seed)
     {
-        var (model, settings, tokens) = TrainingFixtures.Small(microBatches: 1);
-        settings = settings with { Batch = microBatches * 2, MicroBatches = microBatches };
-        var state = TrainingState.Initial(model, settings);
-        using var computer = new GradientComputer(model, settings, tokens);
-        computer.SetParameters(state.Parameters);
-        var leaves = new float[microBatches][];
-        for (int m = 0; m < microBatches; m++)
-        {
-            leaves[m] = new float[state.Layout.TotalSize];
-            computer.Compute(0, m, leaves[m]);
-        }
+        var (state, leaves) = TrainingFixtures.LeafGradients(microBatches);
         using var wholeReducer = new TreeReducer(microBatches, state.Layout.TotalSize);
         for (int m = 0; m < microBatches; m++)
             wholeReducer.Add(new TreeNode(m, m + 1), leaves[m]);

@@ -2,6 +2,7 @@ using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
 using RnnCluster.Core.Text;
+using RnnCluster.Core.Training;
 
 namespace RnnCluster.Core.Tests.Training;
 
@@ -18,6 +19,23 @@ internal static class TrainingFixtures
         var settings = new TrainingSettings(Seed: 11, SeqLen: 12, Batch: 8, MicroBatches: microBatches,
             new OptimizerSettings(optimizer, LearningRate: 1e-2f), new LrSchedule(LrScheduleKind.WarmupCosine, 5, 100), ClipNorm: 1f);
         return (model, settings, tokens);
+    }
+
+    /// <summary>The Small model's initial state with M micro-batches of two sequences, and each micro-batch's gradient at step 0.</summary>
+    public static (TrainingState State, float[][] Leaves) LeafGradients(int microBatches)
+    {
+        var (model, settings, tokens) = Small(microBatches: 1);
+        settings = settings with { Batch = microBatches * 2, MicroBatches = microBatches };
+        var state = TrainingState.Initial(model, settings);
+        using var computer = new GradientComputer(model, settings, tokens);
+        computer.SetParameters(state.Parameters);
+        var leaves = new float[microBatches][];
+        for (int m = 0; m < microBatches; m++)
+        {
+            leaves[m] = new float[state.Layout.TotalSize];
+            computer.Compute(0, m, leaves[m]);
+        }
+        return (state, leaves);
     }
 
     public static byte[] Bytes(ReadOnlySpan<float> values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray();
