@@ -105,9 +105,8 @@ public sealed unsafe class TreeReducer : IDisposable
         if (sum.Length != Length)
             throw new ArgumentException($"Expected {Length} values, got {sum.Length}.", nameof(sum));
         for (int j = 0; j < _parts.Count; j++)
-            for (int m = node.Lo; m < node.Hi; m++)
-                if (_received[j][m])
-                    return false;
+            if (ReceivedOf(node, j) > 0)
+                return false;
         for (int j = 0; j < _parts.Count; j++)
         {
             var part = _parts.InLayoutOrder[j];
@@ -131,10 +130,7 @@ public sealed unsafe class TreeReducer : IDisposable
         for (int j = first; j <= last; j++)
         {
             var part = _parts.InLayoutOrder[j];
-            int seen = 0;
-            for (int m = node.Lo; m < node.Hi; m++)
-                if (_received[j][m])
-                    seen++;
+            int seen = ReceivedOf(node, j);
             if (seen == node.Count)
                 duplicates++;
             else if (seen > 0)
@@ -166,12 +162,11 @@ public sealed unsafe class TreeReducer : IDisposable
                 if (!_pending[j].Remove(sibling))
                     break;
                 var (left, right) = nodeIsLeft ? (node, sibling) : (sibling, node);
+                // The incoming values are read where they are until the first merge has put them in a slot.
                 float* sum = Slot(left.Lo) + part.Offset;
-                // left + right in either operand order: float addition is commutative.
-                if (placed || !nodeIsLeft)
-                    Elementwise.AddInPlace(sum, placed ? Slot(right.Lo) + part.Offset : v, part.Length);
-                else
-                    Elementwise.Add(v, Slot(right.Lo) + part.Offset, sum, part.Length);
+                float* leftValues = nodeIsLeft && !placed ? v : sum;
+                float* rightValues = !nodeIsLeft && !placed ? v : Slot(right.Lo) + part.Offset;
+                Elementwise.Add(leftValues, rightValues, sum, part.Length); // the parent's sum, in the left child's slot
                 placed = true;
                 ReleaseIfUnused(right.Lo);
                 node = parent;
@@ -192,6 +187,16 @@ public sealed unsafe class TreeReducer : IDisposable
         foreach (var slot in _slots.Values)
             _free.Push(slot);
         _slots.Clear();
+    }
+
+    /// <summary>How many of the node's micro-batches part j already holds.</summary>
+    private int ReceivedOf(TreeNode node, int j)
+    {
+        int seen = 0;
+        for (int m = node.Lo; m < node.Hi; m++)
+            if (_received[j][m])
+                seen++;
+        return seen;
     }
 
     private void CheckNode(TreeNode node)
