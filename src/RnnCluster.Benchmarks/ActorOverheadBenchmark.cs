@@ -5,6 +5,7 @@ using RnnCluster.Core.Training;
 using RnnCluster.Training.Actors;
 using RnnCluster.Training.Hosting;
 using RnnCluster.Training.Messages;
+using RnnCluster.Training.Threading;
 
 namespace RnnCluster.Benchmarks;
 
@@ -30,6 +31,8 @@ internal static class ActorOverheadBenchmark
 {
     public static int Run(string[] args)
     {
+        // As in `rnncluster` (Program.cs), for both sides.
+        using var idlePriorityJit = IdlePriorityJit.Start();
         var o = new BenchmarkOptions(args);
         int steps = o.Int("steps", 60), rounds = o.Int("rounds", 4), warmUpRounds = o.Int("warmup-rounds", 1);
         bool threads = o.Flag("threads");
