@@ -9,7 +9,7 @@ namespace RnnCluster.Training.Threading;
 /// for about a second of CPU in bursts of half a second, while its compute thread waited for that
 /// CPU; in a synchronous run the other worker then waited too. With the thread at idle priority
 /// the same work happens in the gaps of each step (docs/performance.md, "The JIT's tier-up
-/// thread"). The runtime creates that thread on demand and lets it exit after a few idle
+/// thread at idle priority"). The runtime creates that thread on demand and lets it exit after a few idle
 /// seconds, so a background thread looks for new ones every <see cref="Period"/>. Only threads
 /// whose OS name starts with the given prefix are touched; elsewhere than Linux nothing happens.
 /// </summary>
