@@ -70,25 +70,25 @@ public sealed partial class IdlePriorityJit : IDisposable
 
     private void Watch()
     {
-        do
+        try
         {
-            DemoteNewThreads();
-            Interlocked.Increment(ref _scans);
+            do
+            {
+                DemoteNewThreads();
+                Interlocked.Increment(ref _scans);
+            }
+            while (!_stop.Token.WaitHandle.WaitOne(Period));
         }
-        while (!_stop.Token.WaitHandle.WaitOne(Period));
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A system without /proc or the libc entry point: the process trains as it would
+            // without this thread, which is an optimisation and must never end a run.
+        }
     }
 
     private void DemoteNewThreads()
     {
-        string[] tasks;
-        try
-        {
-            tasks = Directory.GetDirectories("/proc/self/task");
-        }
-        catch (IOException)
-        {
-            return;
-        }
+        string[] tasks = Directory.GetDirectories("/proc/self/task");
         long pass = _scans;
         foreach (var task in tasks)
         {
