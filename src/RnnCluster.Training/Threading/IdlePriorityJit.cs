@@ -10,7 +10,7 @@ namespace RnnCluster.Training.Threading;
 /// CPU; in a synchronous run the other worker then waited too. With the thread at idle priority
 /// the same work happens in the gaps of each step (docs/performance.md, "The JIT's tier-up
 /// thread at idle priority"). The runtime creates that thread on demand and lets it exit after a few idle
-/// seconds, so a background thread looks for new ones every <see cref="Period"/>. Only threads
+/// seconds, so a background thread looks for new ones every 50 ms. Only threads
 /// whose OS name starts with the given prefix are touched; elsewhere than Linux nothing happens.
 /// </summary>
 public sealed partial class IdlePriorityJit : IDisposable
@@ -18,7 +18,7 @@ public sealed partial class IdlePriorityJit : IDisposable
     /// <summary>The runtime's name of that thread, ".NET Tiered Compilation Worker", as Linux stores it (15 bytes).</summary>
     public const string TieredCompilationThread = ".NET Tiered Com";
 
-    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// For how many passes after a thread is first seen its name is still read (about a second;
@@ -90,10 +90,12 @@ public sealed partial class IdlePriorityJit : IDisposable
     {
         string[] tasks = Directory.GetDirectories("/proc/self/task");
         long pass = _scans;
+        var alive = new HashSet<int>(tasks.Length);
         foreach (var task in tasks)
         {
             if (!int.TryParse(Path.GetFileName(task), out int tid))
                 continue;
+            alive.Add(tid);
             // A new thread carries its creator's name until the runtime names it, so a thread's
             // name is read again for a while after it is first seen, then no more.
             if (!_firstSeen.TryGetValue(tid, out long firstSeen))
@@ -117,12 +119,9 @@ public sealed partial class IdlePriorityJit : IDisposable
                 Interlocked.Increment(ref _demoted);
         }
         // Ids of threads that have exited may be reused by new ones.
-        if (_firstSeen.Count > 2 * tasks.Length + 64)
-        {
-            var alive = tasks.Select(t => Path.GetFileName(t)).ToHashSet();
-            foreach (int gone in _firstSeen.Keys.Where(id => !alive.Contains(id.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList())
+        if (_firstSeen.Count > 2 * alive.Count + 64)
+            foreach (int gone in _firstSeen.Keys.Where(id => !alive.Contains(id)).ToList())
                 _firstSeen.Remove(gone);
-        }
     }
 
     [StructLayout(LayoutKind.Sequential)]
