@@ -1,11 +1,13 @@
 using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
-using RnnCluster.Core.Training;
-using RnnCluster.Training.Actors;
-using RnnCluster.Training.Hosting;
-using RnnCluster.Training.Messages;
-using RnnCluster.Training.Threading;
+using RnnCluster.Core.Steps;
+using RnnCluster.Training.Coordinator;
+using RnnCluster.Training.Node;
+using RnnCluster.Training.ParameterServer;
+using RnnCluster.Training.Runtime;
+using RnnCluster.Training.Wire;
+using RnnCluster.Training.Worker;
 
 namespace RnnCluster.Benchmarks;
 

@@ -1,5 +1,5 @@
-using RnnCluster.Core.Training;
-using RnnCluster.Training.Actors;
+using RnnCluster.Core.Steps;
+using RnnCluster.Training.Runtime;
 
 namespace RnnCluster.Benchmarks;
 

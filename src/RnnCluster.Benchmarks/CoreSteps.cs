@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using RnnCluster.Core.Training;
+using RnnCluster.Core.Steps;
 
 namespace RnnCluster.Benchmarks;
 

@@ -1,5 +1,5 @@
 using RnnCluster.Core.Model;
-using RnnCluster.Core.Training;
+using RnnCluster.Core.Steps;
 
 namespace RnnCluster.Benchmarks;
 

@@ -3,8 +3,8 @@ using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
 using RnnCluster.Core.Sampling;
+using RnnCluster.Core.Steps;
 using RnnCluster.Core.Text;
-using RnnCluster.Core.Training;
 
 namespace RnnCluster.Benchmarks;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using RnnCluster.Training.Wire;
 
 namespace RnnCluster.Benchmarks;
 
@@ -42,7 +43,7 @@ internal static class SoakBenchmark
         string dir = Path.GetFullPath(o.String("out") ?? Path.Combine(Path.GetTempPath(), $"rnncluster-soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         Directory.CreateDirectory(dir);
         string runId = $"soak-{DateTime.UtcNow:HHmmss}";
-        int port = RnnCluster.Training.Transport.PortPair.FreeOnLoopback();
+        int port = PortPair.FreeOnLoopback();
 
         Console.WriteLine($"soak: {seconds} s of training, {Environment.ProcessorCount} cores, cli {cli}");
         Console.WriteLine($"  model {string.Join(' ', Model)} {string.Join(' ', data)}; logs in {dir}");

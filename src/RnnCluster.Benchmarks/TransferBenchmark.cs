@@ -3,8 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
-using RnnCluster.Training.Messages;
-using RnnCluster.Training.Transport;
+using RnnCluster.Training.ParameterServer;
+using RnnCluster.Training.Wire;
+using RnnCluster.Training.Worker;
 
 namespace RnnCluster.Benchmarks;
 
@@ -112,7 +113,7 @@ internal static class TransferBenchmark
             payload.CopyTo(blob, 0);
             var tensor = message with { Parameters = blob };
             var bytesOut = new PooledBuffer(256);
-            int blobOffset = RnnCluster.Training.Serialization.PooledBlobFormatter.SerializeLeavingOut(bytesOut, tensor, blob);
+            int blobOffset = PooledBlobFormatter.SerializeLeavingOut(bytesOut, tensor, blob);
             var header = new BulkHeader(sink.Path.ToSerializationFormat(), waiter.Path.ToSerializationFormatWithAddress(ext.Provider.DefaultAddress), serializer.Identifier, manifest);
             bulk.Send("127.0.0.1", bulkPort, header, bytesOut, blob, blobOffset);
         });
@@ -167,7 +168,7 @@ internal static class TransferBenchmark
         akka.remote.dot-netty.tcp.maximum-frame-size = 64000000b
         akka.remote.dot-netty.tcp.send-buffer-size = 64000000b
         akka.remote.dot-netty.tcp.receive-buffer-size = 64000000b
-        """ + RnnCluster.Training.Serialization.MessagePackMessageSerializer.BindingHocon);
+        """ + MessagePackMessageSerializer.BindingHocon);
 
     private sealed class Sink : ReceiveActor
     {

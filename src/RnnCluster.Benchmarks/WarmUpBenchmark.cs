@@ -1,4 +1,4 @@
-using RnnCluster.Core.Training;
+using RnnCluster.Core.Steps;
 
 namespace RnnCluster.Benchmarks;
 

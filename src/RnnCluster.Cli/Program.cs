@@ -1,7 +1,7 @@
 using System.CommandLine;
 using RnnCluster.Cli;
 using RnnCluster.Cli.Commands;
-using RnnCluster.Training.Threading;
+using RnnCluster.Training.Runtime;
 
 try
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RnnCluster.Training.Wire;
 using Xunit.Abstractions;
 
 namespace RnnCluster.Cli.Tests;
@@ -22,7 +23,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
 
     private static string Address(int port) => $"akka.tcp://rnncluster@127.0.0.1:{port}";
 
-    internal static int FreePort() => RnnCluster.Training.Transport.PortPair.FreeOnLoopback();
+    internal static int FreePort() => PortPair.FreeOnLoopback();
 
     private async Task<byte[]> Reference(ScratchDirectory dir, int steps)
     {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Model;
-using RnnCluster.Training.Persistence;
+using RnnCluster.Training.Store;
 
 namespace RnnCluster.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Data;
-using RnnCluster.Training.Persistence;
+using RnnCluster.Training.Store;
 
 namespace RnnCluster.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using RnnCluster.Training.Actors;
+using RnnCluster.Training.Worker;
 
 namespace RnnCluster.Cli.Commands;
 

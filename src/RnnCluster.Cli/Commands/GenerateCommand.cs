@@ -1,6 +1,6 @@
 using System.CommandLine;
 using RnnCluster.Core.Sampling;
-using RnnCluster.Training.Persistence;
+using RnnCluster.Training.Store;
 
 namespace RnnCluster.Cli.Commands;
 

@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using RnnCluster.Cli.Display;
 using RnnCluster.Cli.Running;
-using RnnCluster.Training.Actors;
-using RnnCluster.Training.Hosting;
+using RnnCluster.Training.Node;
+using RnnCluster.Training.Wire;
+using RnnCluster.Training.Worker;
 
 namespace RnnCluster.Cli.Commands;
 
@@ -67,7 +68,7 @@ internal static class NodeCommand
             {
                 plan = await RunPlanner.PlanAsync(p, run, storeOptions, seed);
                 plan = plan with { Request = plan.Request with { MinWorkers = Math.Max(1, p.GetValue(minWorkers)) } };
-                RunReport.PrintHeader(plan, storeOptions ?? Training.Hosting.StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
+                RunReport.PrintHeader(plan, storeOptions ?? StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
                     $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
             }
             using var credential = p.GetValue(tlsCert) is { } certFile ? LoadCredential(certFile, p.GetValue(tlsPassword)) : null;
@@ -123,7 +124,7 @@ internal static class NodeCommand
     /// A worker node needs no run options; those it is given (model shape, corpus) are what it
     /// expects, and a run that differs is refused rather than trained silently.
     /// </summary>
-    private static async Task<WorkerExpectations> Expectations(ParseResult p, RunArguments run, Training.Hosting.StoreOptions? store, ulong? seed)
+    private static async Task<WorkerExpectations> Expectations(ParseResult p, RunArguments run, StoreOptions? store, ulong? seed)
     {
         string? corpusHash = null;
         if (RunArguments.Given(p, run.Corpus) || RunArguments.Given(p, run.Dataset))
@@ -137,11 +138,11 @@ internal static class NodeCommand
             corpusHash);
     }
 
-    private static Training.Transport.ClusterCredential LoadCredential(string path, string? password)
+    private static ClusterCredential LoadCredential(string path, string? password)
     {
         try
         {
-            return Training.Transport.ClusterCredential.Load(path, password);
+            return ClusterCredential.Load(path, password);
         }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
         {
@@ -149,12 +150,12 @@ internal static class NodeCommand
         }
     }
 
-    private static Training.Hosting.StoreOptions ReadStore(ParseResult p, StoreArguments store)
+    private static StoreOptions ReadStore(ParseResult p, StoreArguments store)
     {
         if (p.GetValue(store.Connection) is null && ConfiguredDefaults.Lookup("connection") is { } connection)
-            return Training.Hosting.StoreOptions.Postgres(connection);
+            return StoreOptions.Postgres(connection);
         if (p.GetValue(store.Db) is null && ConfiguredDefaults.Lookup("db") is { } db)
-            return Training.Hosting.StoreOptions.Sqlite(db);
+            return StoreOptions.Sqlite(db);
         return store.Read(p);
     }
 

@@ -2,8 +2,7 @@ using System.CommandLine;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
 using RnnCluster.Core.Text;
-using RnnCluster.Training.Actors;
-using RnnCluster.Training.Messages;
+using RnnCluster.Training.Wire;
 
 namespace RnnCluster.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using RnnCluster.Training.Hosting;
+using RnnCluster.Training.Node;
 
 namespace RnnCluster.Cli.Commands;
 

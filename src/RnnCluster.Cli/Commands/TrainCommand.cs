@@ -1,7 +1,7 @@
 using System.CommandLine;
 using RnnCluster.Cli.Display;
 using RnnCluster.Cli.Running;
-using RnnCluster.Training.Hosting;
+using RnnCluster.Training.Node;
 
 namespace RnnCluster.Cli.Commands;
 

@@ -1,4 +1,5 @@
-using RnnCluster.Training.Messages;
+using RnnCluster.Training.ParameterServer;
+using RnnCluster.Training.Wire;
 using ScottPlot;
 
 namespace RnnCluster.Cli.Display;

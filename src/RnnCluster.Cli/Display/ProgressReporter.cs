@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using RnnCluster.Training.Actors;
+using RnnCluster.Training.Coordinator;
 using Spectre.Console;
 
 namespace RnnCluster.Cli.Display;

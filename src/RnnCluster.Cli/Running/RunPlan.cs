@@ -1,13 +1,15 @@
 using System.CommandLine;
+using RnnCluster.Cli.Commands;
 using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
 using RnnCluster.Core.Text;
-using RnnCluster.Training.Actors;
-using RnnCluster.Training.Hosting;
-using RnnCluster.Training.Messages;
-using RnnCluster.Training.Persistence;
-using RnnCluster.Cli.Commands;
+using RnnCluster.Training.Coordinator;
+using RnnCluster.Training.Node;
+using RnnCluster.Training.ParameterServer;
+using RnnCluster.Training.Store;
+using RnnCluster.Training.Wire;
+using RnnCluster.Training.Worker;
 
 namespace RnnCluster.Cli.Running;
 

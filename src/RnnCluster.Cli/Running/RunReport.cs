@@ -3,11 +3,10 @@ using RnnCluster.Cli.Display;
 using RnnCluster.Core.Data;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Sampling;
-using RnnCluster.Core.Training;
-using RnnCluster.Training.Actors;
-using RnnCluster.Training.Hosting;
-using RnnCluster.Training.Messages;
-using RnnCluster.Training.Persistence;
+using RnnCluster.Core.Steps;
+using RnnCluster.Training.Coordinator;
+using RnnCluster.Training.Node;
+using RnnCluster.Training.Store;
 
 namespace RnnCluster.Cli.Running;
 

@@ -1,0 +1,243 @@
+using System.Runtime.CompilerServices;
+using RnnCluster.Core.Kernels;
+using RnnCluster.Core.Memory;
+
+namespace RnnCluster.Core.Steps;
+
+/// <summary>What <see cref="TreeReducer.Add(TreeNode, int, ReadOnlySpan{float})"/> did with each part of a message.</summary>
+/// <param name="Added">Parts summed in.</param>
+/// <param name="Duplicates">Parts whose micro-batches were all already there (a re-sent share: same bytes, ignored).</param>
+/// <param name="Overlaps">Parts whose micro-batches were partly there: they cannot be summed without counting some twice, so they were refused.</param>
+/// <param name="AddedFirstPart">The part at offset 0 was summed in: the message's loss counts (it travels with that part).</param>
+public readonly record struct ReduceResult(int Added, int Duplicates, int Overlaps, bool AddedFirstPart);
+
+/// <summary>
+/// Sums node gradients of one step in the fixed <see cref="ReductionTree"/> order, whatever
+/// order they arrive in: a node is merged with its sibling as soon as both are present. Leaves
+/// (single micro-batches) and pre-reduced aligned sub-trees are both accepted.
+/// The sum runs separately for each <see cref="GradientParts">part</see> of the parameter range,
+/// so a part can be reduced while the rest of its micro-batch is still being backpropagated; the
+/// sum is element-wise, so parts change nothing in the bytes. A node's sum lives in the slot of its
+/// first micro-batch, whatever the part, so the root's sum is one contiguous buffer.
+/// </summary>
+public sealed unsafe class TreeReducer : IDisposable
+{
+    private readonly GradientParts _parts;
+    private readonly HashSet<TreeNode>[] _pending; // per part: nodes summed but not yet merged
+    private readonly bool[][] _received;           // per part, per micro-batch
+    private readonly Dictionary<int, AlignedBuffer> _slots = new(); // by a node's first micro-batch
+    private readonly Stack<AlignedBuffer> _free = new();
+
+    public TreeReducer(int count, int length) : this(count, GradientParts.Whole(length))
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+    }
+
+    public TreeReducer(int count, GradientParts parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Count = count;
+        _parts = parts;
+        _pending = new HashSet<TreeNode>[parts.Count];
+        _received = new bool[parts.Count][];
+        for (int j = 0; j < parts.Count; j++)
+        {
+            _pending[j] = [];
+            _received[j] = new bool[count];
+        }
+    }
+
+    public int Count { get; }
+
+    public int Length => _parts.TotalSize;
+
+    public GradientParts Parts => _parts;
+
+    public bool IsComplete
+    {
+        get
+        {
+            var root = new TreeNode(0, Count);
+            foreach (var pending in _pending)
+                if (pending.Count != 1 || !pending.Contains(root))
+                    return false;
+            return true;
+        }
+    }
+
+    /// <summary>The nodes whose sum is held in every part but not yet merged (for a worker: what it sends).</summary>
+    public IEnumerable<TreeNode> PendingNodes => _pending[0].Where(InEveryPart).OrderBy(n => n.Lo);
+
+    /// <summary>True when micro-batch m is summed in every part.</summary>
+    public bool HasReceived(int microBatch)
+    {
+        foreach (var received in _received)
+            if (!received[microBatch])
+                return false;
+        return true;
+    }
+
+    public ReadOnlySpan<float> PendingSum(TreeNode node) =>
+        InEveryPart(node) ? _slots[node.Lo].Span : throw new KeyNotFoundException($"Node {node} is not pending.");
+
+    /// <summary>Node [lo, hi)'s sum over <paramref name="range"/> (whole parts), once every micro-batch of the node is in those parts.</summary>
+    public ReadOnlySpan<float> PendingSum(TreeNode node, GradientPart range)
+    {
+        if (_parts.Span(range.Offset, range.Length) is not var (first, last))
+            throw new ArgumentException($"{range} is not made of whole parts of {_parts}.", nameof(range));
+        for (int j = first; j <= last; j++)
+            if (!_pending[j].Contains(node))
+                throw new KeyNotFoundException($"Node {node} is not pending in part {_parts.InLayoutOrder[j]}.");
+        return _slots[node.Lo].Span.Slice(range.Offset, range.Length);
+    }
+
+    /// <summary>The sum of all M gradients; only when <see cref="IsComplete"/>.</summary>
+    public ReadOnlySpan<float> Result => MutableResult;
+
+    /// <summary>The sum, writable: the optimizer clips it in place instead of copying it (valid until <see cref="Reset"/>).</summary>
+    public Span<float> MutableResult =>
+        IsComplete ? _slots[0].Span : throw new InvalidOperationException("Not all micro-batches have been reduced yet.");
+
+    /// <summary>Adds the whole sum of node [lo, hi); returns false (and ignores it) when any of its micro-batches was already received.</summary>
+    public bool Add(TreeNode node, ReadOnlySpan<float> sum)
+    {
+        CheckNode(node);
+        if (sum.Length != Length)
+            throw new ArgumentException($"Expected {Length} values, got {sum.Length}.", nameof(sum));
+        for (int j = 0; j < _parts.Count; j++)
+            if (ReceivedOf(node, j) > 0)
+                return false;
+        for (int j = 0; j < _parts.Count; j++)
+        {
+            var part = _parts.InLayoutOrder[j];
+            AddPart(node, j, sum.Slice(part.Offset, part.Length));
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Adds node [lo, hi)'s sum over [offset, offset + values.Length), which must be one or more
+    /// whole consecutive parts. Each part is summed in, or ignored as a duplicate, or refused as an
+    /// overlap, on its own.
+    /// </summary>
+    public ReduceResult Add(TreeNode node, int offset, ReadOnlySpan<float> values)
+    {
+        CheckNode(node);
+        if (_parts.Span(offset, values.Length) is not var (first, last))
+            throw new ArgumentException($"Values [{offset},{offset + values.Length}) are not whole parts of {_parts}.", nameof(values));
+        int added = 0, duplicates = 0, overlaps = 0;
+        bool addedFirst = false;
+        for (int j = first; j <= last; j++)
+        {
+            var part = _parts.InLayoutOrder[j];
+            int seen = ReceivedOf(node, j);
+            if (seen == node.Count)
+                duplicates++;
+            else if (seen > 0)
+                overlaps++;
+            else
+            {
+                AddPart(node, j, values.Slice(part.Offset - offset, part.Length));
+                added++;
+                addedFirst |= part.Offset == 0;
+            }
+        }
+        return new ReduceResult(added, duplicates, overlaps, addedFirst);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AddPart(TreeNode node, int j, ReadOnlySpan<float> values)
+    {
+        var part = _parts.InLayoutOrder[j];
+        for (int m = node.Lo; m < node.Hi; m++)
+            _received[j][m] = true;
+        bool placed = false; // values not yet in a slot: the first merge reads them where they are
+        fixed (float* v = values)
+        {
+            while (ReductionTree.Parent(node, Count) is { } parent)
+            {
+                int mid = ReductionTree.SplitPoint(parent.Lo, parent.Hi);
+                bool nodeIsLeft = node.Lo == parent.Lo;
+                var sibling = nodeIsLeft ? new TreeNode(mid, parent.Hi) : new TreeNode(parent.Lo, mid);
+                if (!_pending[j].Remove(sibling))
+                    break;
+                var (left, right) = nodeIsLeft ? (node, sibling) : (sibling, node);
+                // The incoming values are read where they are until the first merge has put them in a slot.
+                float* sum = Slot(left.Lo) + part.Offset;
+                float* leftValues = nodeIsLeft && !placed ? v : sum;
+                float* rightValues = !nodeIsLeft && !placed ? v : Slot(right.Lo) + part.Offset;
+                Elementwise.Add(leftValues, rightValues, sum, part.Length); // the parent's sum, in the left child's slot
+                placed = true;
+                ReleaseIfUnused(right.Lo);
+                node = parent;
+            }
+            if (!placed)
+                values.CopyTo(new Span<float>(Slot(node.Lo) + part.Offset, part.Length));
+        }
+        _pending[j].Add(node);
+    }
+
+    /// <summary>Forgets everything received, keeping the buffers for the next step.</summary>
+    public void Reset()
+    {
+        foreach (var pending in _pending)
+            pending.Clear();
+        foreach (var received in _received)
+            Array.Clear(received);
+        foreach (var slot in _slots.Values)
+            _free.Push(slot);
+        _slots.Clear();
+    }
+
+    /// <summary>How many of the node's micro-batches part j already holds.</summary>
+    private int ReceivedOf(TreeNode node, int j)
+    {
+        int seen = 0;
+        for (int m = node.Lo; m < node.Hi; m++)
+            if (_received[j][m])
+                seen++;
+        return seen;
+    }
+
+    private void CheckNode(TreeNode node)
+    {
+        if (!ReductionTree.IsNode(node, Count))
+            throw new ArgumentException($"{node} is not an aligned sub-tree of the reduction over {Count} micro-batches.", nameof(node));
+    }
+
+    private bool InEveryPart(TreeNode node)
+    {
+        foreach (var pending in _pending)
+            if (!pending.Contains(node))
+                return false;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private float* Slot(int lo)
+    {
+        if (!_slots.TryGetValue(lo, out var slot))
+            _slots.Add(lo, slot = _free.Count > 0 ? _free.Pop() : new AlignedBuffer(Length));
+        return slot.Pointer;
+    }
+
+    private void ReleaseIfUnused(int lo)
+    {
+        foreach (var pending in _pending)
+            foreach (var node in pending)
+                if (node.Lo == lo)
+                    return;
+        if (_slots.Remove(lo, out var slot))
+            _free.Push(slot);
+    }
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots.Values)
+            slot.Dispose();
+        foreach (var slot in _free)
+            slot.Dispose();
+        _slots.Clear();
+        _free.Clear();
+    }
+}

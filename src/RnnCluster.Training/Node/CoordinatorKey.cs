@@ -1,0 +1,11 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+
+namespace RnnCluster.Training.Node;
+
+/// <summary>Actor-registry keys of the singletons' proxies and the local agents.</summary>
+public sealed class CoordinatorKey;

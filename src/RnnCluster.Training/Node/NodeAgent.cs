@@ -1,0 +1,42 @@
+using Akka.Actor;
+using Akka.Event;
+using RnnCluster.Training.Coordinator;
+using RnnCluster.Training.Wire;
+
+namespace RnnCluster.Training.Node;
+
+/// <summary>
+/// One per process: tells the coordinator this node takes part, and completes the host's
+/// <see cref="RunEnded"/> promise when the run is over, so every node exits when the run ends.
+/// </summary>
+public sealed class NodeAgent : ReceiveActor, IWithTimers
+{
+    private readonly bool _roundTrip = ForcedSerialization.IsOn(Context.System);
+
+    protected override bool AroundReceive(Receive receive, object message) =>
+        base.AroundReceive(receive, _roundTrip ? ForcedSerialization.RoundTrip(Context.System, message) : message);
+
+    public NodeAgent(string nodeId, IActorRef coordinator, TaskCompletionSource<RunEnded> ended)
+    {
+        var log = Context.GetLogger();
+        Receive<Tick>(_ => coordinator.Tell(new RegisterNode(nodeId, MessagePackMessageSerializer.ProtocolVersion)));
+        Receive<NodeRegistered>(_ => Timers.StartPeriodicTimer("register", Tick.Instance, TimeSpan.FromSeconds(10)));
+        Receive<RunEnded>(m =>
+        {
+            log.Info("Node {0}: run '{1}' ended ({2}).", nodeId, m.RunId, m.Success ? "success" : "failure");
+            ended.TrySetResult(m);
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("register", Tick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+
+    public static Props Props(string nodeId, IActorRef coordinator, TaskCompletionSource<RunEnded> ended) =>
+        Akka.Actor.Props.Create(() => new NodeAgent(nodeId, coordinator, ended));
+
+    private sealed record Tick : INoSerializationVerificationNeeded
+    {
+        public static readonly Tick Instance = new();
+    }
+}

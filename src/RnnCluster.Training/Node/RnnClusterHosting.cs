@@ -1,0 +1,150 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using RnnCluster.Training.Coordinator;
+using RnnCluster.Training.ParameterServer;
+using RnnCluster.Training.Runtime;
+using RnnCluster.Training.Wire;
+using RnnCluster.Training.Worker;
+
+namespace RnnCluster.Training.Node;
+
+/// <summary>
+/// One Akka.Hosting extension per concern, composed by the CLI (train, node) and by tests.
+/// </summary>
+public static class RnnClusterHosting
+{
+    public const string SystemName = "rnncluster";
+    public const string ServerDispatcher = "rnncluster-server-dispatcher";
+
+    /// <summary>Every RnnCluster message goes through the MessagePack serializer (never the JSON fallback).</summary>
+    public static AkkaConfigurationBuilder WithRnnClusterSerialization(this AkkaConfigurationBuilder builder, bool serializeAllMessages) =>
+        builder.AddHocon(MessagePackMessageSerializer.BindingHocon + $$"""
+
+            rnncluster.serialize-messages = {{(serializeAllMessages ? "on" : "off")}}
+            """ + ServerDispatcherHocon, HoconAddMode.Prepend);
+
+    /// <summary>The parameter server's dispatcher: its own thread, sleeping while idle (<see cref="DedicatedThreadExecutorConfigurator"/>).</summary>
+    public static readonly string ServerDispatcherHocon = $$"""
+
+        {{ServerDispatcher}} {
+          type = Dispatcher
+          executor = "{{typeof(DedicatedThreadExecutorConfigurator).AssemblyQualifiedName}}"
+          throughput = 100
+        }
+        """;
+
+    /// <summary>Remoting and cluster membership, with the Split Brain Resolver chosen explicitly (keep-majority).</summary>
+    public static AkkaConfigurationBuilder WithRnnClusterMembership(this AkkaConfigurationBuilder builder, MembershipOptions options) =>
+        builder
+            .WithClusterTls(options.Credential)
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = options.Host,
+                Port = options.Port,
+                PublicHostName = options.PublicHost,
+                MaxFrameSize = options.MaxFrameBytes,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = (options.Roles ?? Roles.All).ToArray(),
+                SeedNodes = options.Seeds?.ToArray() ?? [],
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            .AddHocon($"akka.loglevel = {options.LogLevel}", HoconAddMode.Prepend)
+            .AddHocon($$"""
+                akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                akka.cluster.split-brain-resolver.stable-after = {{options.SbrStableAfterSeconds}}s
+                akka.cluster.run-coordinated-shutdown-when-down = on
+                akka.coordinated-shutdown.exit-clr = off
+                # A node that cannot join its seeds gives up (and `node` may try again, see --rejoin-for).
+                akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = 30s
+                akka.log-dead-letters = 0
+                akka.log-dead-letters-during-shutdown = off
+                akka.remote.dot-netty.tcp.batching.enabled = false
+                # The scheduler's timer wakes every tick in every process, and on a CPU that a compute
+                # thread keeps busy each wake-up preempts the gradient math: 10 ms (the default) cost a
+                # worker process ~310 wake-ups a second, 50 ms ~70 (docs/performance.md, "Spinning
+                # threads"). Every timer here (heartbeats, gossip, deadlines) is a second or longer.
+                akka.scheduler.tick-duration = 50ms
+                """, HoconAddMode.Prepend)
+            .AddStartup((system, _) =>
+            {
+                // Without seeds this node founds the cluster on its own (the local simulation).
+                if (options.Seeds is null || options.Seeds.Count == 0)
+                {
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    cluster.Join(cluster.SelfAddress);
+                }
+            });
+
+    /// <summary>
+    /// Mutually authenticated TLS for Akka.Remote, accepting only the cluster's own certificate
+    /// (pinned by thumbprint): a node without it cannot associate, so it cannot join.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClusterTls(this AkkaConfigurationBuilder builder, ClusterCredential? credential) =>
+        credential is null
+            ? builder
+            : builder
+                .AddHocon("akka.remote.dot-netty.tcp.enable-ssl = on", HoconAddMode.Prepend)
+                .AddSetup(new Akka.Remote.Transport.DotNetty.DotNettySslSetup(credential.Certificate, suppressValidation: false,
+                    requireMutualAuthentication: true, validateCertificateHostname: false,
+                    Akka.Remote.Transport.DotNetty.CertificateValidation.PinnedCertificate(credential.Thumbprint)));
+
+    /// <summary>Journal and snapshot store through Akka.Persistence.Sql (tables created on first use).</summary>
+    public static AkkaConfigurationBuilder WithRnnClusterStore(this AkkaConfigurationBuilder builder, StoreOptions store) =>
+        builder.WithSqlPersistence(store.ConnectionString, store.ProviderName, autoInitialize: true);
+
+    /// <summary>The parameter-server singleton (on nodes with the "ps" role) and its proxy everywhere.</summary>
+    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null) =>
+        hostsRole
+            ? builder.WithSingleton<ParameterServerKey>("parameter-server",
+                ParameterServerRouter.Props(new ParameterServerOptions(ServerDispatcher, LedgerPath: ledgerPath)),
+                new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false }, createProxyToo: true)
+            : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false });
+
+    /// <summary>The coordinator singleton (on the node that was given the run) and its proxy everywhere.</summary>
+    public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, RunRequest? request) =>
+        request is not null
+            ? builder.WithSingleton<CoordinatorKey>("coordinator",
+                (_, registry, _) => CoordinatorActor.Props(request, registry.Get<ParameterServerKey>()),
+                new ClusterSingletonOptions { Role = Roles.Coordinator, LogSingletonIdentificationFailure = false }, createProxyToo: true)
+            : builder.WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = Roles.Coordinator, LogSingletonIdentificationFailure = false });
+
+    /// <summary>This process's worker actors, under a supervisor that stops (never restarts in place) a crashed worker.</summary>
+    public static AkkaConfigurationBuilder WithWorkers(this AkkaConfigurationBuilder builder, IReadOnlyList<(string Id, WorkerFaults Faults)> workers, Action<string?>? allStopped = null,
+        bool pinComputeThreads = false) =>
+        workers.Count == 0
+            ? builder
+            : builder.WithActors((system, registry) =>
+            {
+                var supervisor = system.ActorOf(WorkerSupervisor.Props(workers, registry.Get<CoordinatorKey>(), registry.Get<ParameterServerKey>(), allStopped, pinComputeThreads), "workers");
+                registry.Register<WorkersKey>(supervisor);
+            });
+
+    /// <summary>The agent that completes <paramref name="ended"/> when the run this node takes part in is over.</summary>
+    public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, string nodeId, TaskCompletionSource<RunEnded> ended) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<NodeAgentKey>(system.ActorOf(NodeAgent.Props(nodeId, registry.Get<CoordinatorKey>(), ended), "node-agent")));
+
+    /// <summary>Forwards the coordinator's progress and outcome (published on this node's event stream) to callbacks.</summary>
+    public static AkkaConfigurationBuilder WithRunObserver(this AkkaConfigurationBuilder builder, Action<RunProgress> onProgress, Action<RunOutcome> onOutcome) =>
+        builder.WithActors((system, _) =>
+        {
+            var observer = system.ActorOf(Props.Create(() => new RunObserver(onProgress, onOutcome)), "run-observer");
+            system.EventStream.Subscribe(observer, typeof(RunProgress));
+            system.EventStream.Subscribe(observer, typeof(RunOutcome));
+        });
+
+    private sealed class RunObserver : ReceiveActor
+    {
+        public RunObserver(Action<RunProgress> onProgress, Action<RunOutcome> onOutcome)
+        {
+            Receive<RunProgress>(onProgress);
+            Receive<RunOutcome>(onOutcome);
+        }
+    }
+}

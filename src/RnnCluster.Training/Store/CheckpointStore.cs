@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RnnCluster.Core.Checkpoints;
+using RnnCluster.Training.Node;
+using RnnCluster.Training.ParameterServer;
+
+namespace RnnCluster.Training.Store;
+
+/// <summary>
+/// Read-only access to a store outside a training run (generate, checkpoints list/export, tests):
+/// a small actor system with the same serializer and persistence plugin as the nodes, reading the
+/// journal through Akka.Persistence.Query and snapshots through the snapshot store.
+/// </summary>
+public sealed class CheckpointStore : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly IHost _host;
+    private readonly ActorSystem _system;
+    private readonly SqlReadJournal _journal;
+    private readonly SnapshotLoader _snapshots;
+
+    private CheckpointStore(IHost host, ActorSystem system)
+    {
+        _host = host;
+        _system = system;
+        _journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        _snapshots = new SnapshotLoader(system);
+    }
+
+    public StoreOptions Store { get; private init; } = null!;
+
+    public static async Task<CheckpointStore> OpenAsync(StoreOptions store)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddAkka(RnnClusterHosting.SystemName + "-store", akka => akka
+            .WithRnnClusterSerialization(serializeAllMessages: false)
+            .WithRnnClusterStore(store)
+            .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR", HoconAddMode.Prepend));
+        var host = builder.Build();
+        await host.StartAsync();
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        // The read journal's constructor waits a hard-coded 5 s for the write journal to be
+        // initialized and throws after that; on a busy host start-up can take longer. The write
+        // journal holds back every request until it is initialized, so an empty replay answered
+        // means it is, and the store waits for that with its own timeout.
+        var initialized = await Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null)
+            .Ask<object>((IActorRef replyTo) => new ReplayMessages(0, 0, 0, "rnncluster-store-probe", replyTo), Timeout, CancellationToken.None);
+        if (initialized is ReplayMessagesFailure failure)
+            throw new CheckpointStoreException($"The store cannot be read: {failure.Cause.Message}");
+        return new CheckpointStore(host, system) { Store = store };
+    }
+
+    public async Task<IReadOnlyList<string>> ListRunsAsync()
+    {
+        var ids = await _journal.CurrentPersistenceIds().RunAggregate(new List<string>(), (list, id) => { list.Add(id); return list; }, _system.Materializer());
+        return ids.Where(id => id.StartsWith(PersistenceIds.RunPrefix, StringComparison.Ordinal))
+            .Select(id => id[PersistenceIds.RunPrefix.Length..]).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The run's journal: null when the store has no such run.</summary>
+    public async Task<RunRecord?> ReadRunAsync(string runId)
+    {
+        var events = await _journal.CurrentEventsByPersistenceId(PersistenceIds.ForRun(runId), 0, long.MaxValue)
+            .RunAggregate(new List<(long Seq, object Event)>(), (list, e) => { list.Add((e.SequenceNr, e.Event)); return list; }, _system.Materializer());
+        var created = events.Select(e => e.Event).OfType<RunCreated>().FirstOrDefault();
+        if (created is null)
+            return null;
+        var entries = new List<CheckpointEntry>();
+        foreach (var (seq, e) in events)
+        {
+            if (e is not CheckpointRecorded recorded)
+                continue;
+            var probe = await _snapshots.LoadAsync(PersistenceIds.ForRun(runId), seq, Timeout);
+            bool available = probe.Failure is not null || probe.Metadata?.SequenceNr == seq;
+            entries.Add(new CheckpointEntry(recorded.Step, seq, DateTimeOffset.FromUnixTimeMilliseconds(recorded.CreatedAtUnixMs), available));
+        }
+        return new RunRecord(runId, created.Definition, DateTimeOffset.FromUnixTimeMilliseconds(created.CreatedAtUnixMs), entries);
+    }
+
+    /// <summary>
+    /// The newest readable checkpoint of a run (or the one of <paramref name="step"/>). A corrupt
+    /// newer one is skipped and named in <see cref="StoredCheckpoint.Skipped"/>; a corrupt
+    /// requested one is an error.
+    /// </summary>
+    public async Task<StoredCheckpoint> LoadAsync(string runId, long? step = null)
+    {
+        var run = await ReadRunAsync(runId) ?? throw new CheckpointStoreException($"There is no run '{runId}' in {Store.Describe()}.");
+        var candidates = run.Checkpoints.Where(c => c.Available && (step is null || c.Step == step)).OrderByDescending(c => c.SequenceNr).ToList();
+        if (candidates.Count == 0)
+            throw new CheckpointStoreException(step is null
+                ? $"Run '{runId}' has no checkpoint yet."
+                : $"Run '{runId}' has no checkpoint of step {step}; stored steps: {string.Join(", ", run.Checkpoints.Where(c => c.Available).Select(c => c.Step))}.");
+        var skipped = new List<string>();
+        foreach (var candidate in candidates)
+        {
+            var result = await _snapshots.LoadAsync(PersistenceIds.ForRun(runId), candidate.SequenceNr, Timeout);
+            string? problem = null;
+            if (result.Failure is not null)
+                problem = $"checkpoint of step {candidate.Step} is unreadable: {result.Failure.GetBaseException().Message}";
+            else if (result.Snapshot is not ParameterServerSnapshot snapshot || result.Metadata!.SequenceNr != candidate.SequenceNr)
+                problem = $"checkpoint of step {candidate.Step} is missing";
+            else
+            {
+                try
+                {
+                    return new StoredCheckpoint(CheckpointFormat.Deserialize(snapshot.Checkpoint), snapshot.History, candidate.SequenceNr, skipped);
+                }
+                catch (CheckpointException e)
+                {
+                    problem = $"checkpoint of step {candidate.Step} is corrupt: {e.Message}";
+                }
+            }
+            if (step is not null)
+                throw new CheckpointStoreException($"Run '{runId}': {problem}.");
+            skipped.Add(problem);
+        }
+        throw new CheckpointStoreException($"Run '{runId}' has no readable checkpoint: {string.Join("; ", skipped)}.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}

@@ -1,0 +1,16 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RnnCluster.Core.Checkpoints;
+using RnnCluster.Training.Wire;
+
+namespace RnnCluster.Training.Store;
+
+/// <summary>A run as recorded in the journal: its definition and where its checkpoints are.</summary>
+public sealed record RunRecord(string RunId, RunDefinition Definition, DateTimeOffset CreatedAt, IReadOnlyList<CheckpointEntry> Checkpoints);
