@@ -86,7 +86,7 @@ internal ref struct SectionReader
     {
         string name = Name(section, index, suffix);
         if (_endIsDataEnd)
-            return CheckpointFormat.Truncated(name, Offset, count, Remaining, _dataLength, _declaredLength);
+            return CheckpointDiagnosis.Truncated(name, Offset, count, Remaining, _dataLength, _declaredLength);
         return new CheckpointException(
             CheckpointErrorKind.Invalid,
             $"malformed header: {name} needs {count} bytes at offset {Offset}, but the header's declared length ends {Remaining} bytes later");
