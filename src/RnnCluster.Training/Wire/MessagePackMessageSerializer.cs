@@ -30,6 +30,10 @@ public sealed class MessagePackMessageSerializer : SerializerWithStringManifest
 
     public const int ProtocolVersion = 1;
 
+    /// <summary>Why a peer of <paramref name="version"/> cannot take part, or null when it speaks ours.</summary>
+    public static string? ProtocolMismatch(int version) =>
+        version == ProtocolVersion ? null : $"protocol v{version}, the coordinator speaks v{ProtocolVersion}";
+
     private static readonly MessagePackSerializerOptions Options =
         MessagePackSerializerOptions.Standard.WithResolver(StandardResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
 

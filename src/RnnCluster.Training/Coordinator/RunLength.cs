@@ -1,0 +1,29 @@
+using RnnCluster.Training.Wire;
+
+namespace RnnCluster.Training.Coordinator;
+
+/// <summary>When a run is over, and how its end reads. Progress is counted in updates (see <see cref="StepStatistics"/>).</summary>
+public sealed record RunLength(long TargetSteps, TimeSpan? TimeBudget, TrainingMode Mode, int MicroBatches, int Staleness)
+{
+    public static RunLength Of(RunRequest request) => new(request.TargetSteps, request.TimeBudget, request.Definition.Mode,
+        request.Definition.Settings.MicroBatches, request.Definition.Staleness);
+
+    public int UpdatesPerStep => Mode == TrainingMode.Async ? MicroBatches : 1;
+
+    public bool OutOfTime(TimeSpan trainingElapsed) => TimeBudget is { } budget && trainingElapsed >= budget;
+
+    public bool IsDone(long progress, TimeSpan trainingElapsed) => progress >= TargetSteps * UpdatesPerStep || OutOfTime(trainingElapsed);
+
+    /// <summary>The line that says how a finished run ended.</summary>
+    public string EndMessage(bool stopRequested, long step, TimeSpan trainingElapsed, IReadOnlyDictionary<string, int> shares, int maxStaleness)
+    {
+        string message = stopRequested && !IsDone(step * UpdatesPerStep, trainingElapsed) ? $"stopped at step {step}"
+            : OutOfTime(trainingElapsed) && step < TargetSteps ? FormattableString.Invariant($"time budget of {TimeBudget!.Value.TotalSeconds:F0} s used up at step {step}")
+            : $"finished at step {step}";
+        if (shares.Count > 0)
+            message += $"; shares computed per worker: {string.Join(", ", shares.Select(s => $"{s.Key}={s.Value}"))}";
+        if (Mode == TrainingMode.Async)
+            message += $" (max staleness applied {maxStaleness}, bound {Staleness})";
+        return message;
+    }
+}
