@@ -102,7 +102,7 @@ public static class RnnClusterHosting
     public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null) =>
         hostsRole
             ? builder.WithSingleton<ParameterServerKey>("parameter-server",
-                ParameterServerRouter.Props(new ParameterServerOptions(ServerDispatcher, LedgerPath: ledgerPath)),
+                ParameterServerRouter.Props(ParameterServerSettings.Default with { Dispatcher = ServerDispatcher, LedgerPath = ledgerPath }),
                 new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false }, createProxyToo: true)
             : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false });
 

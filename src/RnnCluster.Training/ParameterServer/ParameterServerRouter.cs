@@ -18,13 +18,13 @@ public sealed class ParameterServerRouter : ReceiveActor
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public ParameterServerRouter(ParameterServerOptions options)
+    public ParameterServerRouter(ParameterServerSettings settings)
     {
         Receive<BeginRun>(begin =>
         {
             var child = Context.Child(ChildName(begin.RunId));
             if (child.IsNobody())
-                child = Context.ActorOf(ParameterServerActor.Props(begin.RunId, options).WithDispatcher(options.Dispatcher), ChildName(begin.RunId));
+                child = Context.ActorOf(ParameterServerActor.Props(begin.RunId, settings).WithDispatcher(settings.Dispatcher), ChildName(begin.RunId));
             child.Forward(begin);
         });
         Receive<IRunMessage>(message =>
@@ -37,7 +37,7 @@ public sealed class ParameterServerRouter : ReceiveActor
         });
     }
 
-    public static Props Props(ParameterServerOptions options) => Akka.Actor.Props.Create(() => new ParameterServerRouter(options));
+    public static Props Props(ParameterServerSettings settings) => Akka.Actor.Props.Create(() => new ParameterServerRouter(settings));
 
     private static string ChildName(string runId) => "run-" + Uri.EscapeDataString(runId);
 }

@@ -29,7 +29,7 @@ public sealed class GuardTests : TestKit
     private (IActorRef Server, Akka.TestKit.TestProbe Coordinator) StartedServer(RunFixture? fixture = null)
     {
         fixture ??= _fixture;
-        var server = Sys.ActorOf(ParameterServerRouter.Props(new ParameterServerOptions()), "ps");
+        var server = Sys.ActorOf(ParameterServerRouter.Props(ParameterServerSettings.Default), "ps");
         var coordinator = CreateTestProbe();
         server.Tell(new BeginRun(fixture.RunId, fixture.Definition, false, 10, new CheckpointPolicy(0, 2)), coordinator.Ref);
         coordinator.ExpectMsg<RunReady>(r => r.Step == 0, TimeSpan.FromSeconds(20));

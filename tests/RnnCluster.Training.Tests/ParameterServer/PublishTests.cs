@@ -30,7 +30,7 @@ public sealed class PublishTests : TestKit
     [Fact]
     public void Every_recipient_of_a_version_gets_the_same_blob_and_a_new_version_never_writes_into_it()
     {
-        var server = Sys.ActorOf(ParameterServerRouter.Props(new ParameterServerOptions()), "ps");
+        var server = Sys.ActorOf(ParameterServerRouter.Props(ParameterServerSettings.Default), "ps");
         var coordinator = CreateTestProbe();
         server.Tell(new BeginRun(_fixture.RunId, _fixture.Definition, false, 10, new CheckpointPolicy(0, 2)), coordinator.Ref);
         coordinator.ExpectMsg<RunReady>(r => r.Step == 0, TimeSpan.FromSeconds(20));

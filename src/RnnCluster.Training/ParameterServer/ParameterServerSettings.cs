@@ -1,0 +1,20 @@
+namespace RnnCluster.Training.ParameterServer;
+
+/// <summary>
+/// How the parameter server stores checkpoints and where its math runs. The timeout can be
+/// overridden from the "parameter-server" section of a settings file or RNNCLUSTER_PARAMETER_SERVER__*
+/// variables (docs/operations.md, "Timeouts and limits").
+/// </summary>
+public sealed record ParameterServerSettings
+{
+    public static readonly ParameterServerSettings Default = new();
+
+    /// <summary>Dispatcher of the run actors: one with its own thread (RnnClusterHosting.ServerDispatcher) keeps the optimizer off the shared thread pool.</summary>
+    public string Dispatcher { get; init; } = "akka.actor.default-dispatcher";
+
+    /// <summary>How long loading one checkpoint from the store may take before it counts as unreadable.</summary>
+    public TimeSpan StoreTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>When set, one JSON line per applied step naming every sub-tree and the worker that computed it, for audits and tests.</summary>
+    public string? LedgerPath { get; init; }
+}
