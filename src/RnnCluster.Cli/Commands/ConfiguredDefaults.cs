@@ -45,6 +45,19 @@ internal static class ConfiguredDefaults
         _configuration = builder.Build();
     }
 
+    /// <summary>Every role's timeouts and limits, with the overrides of the settings file and the environment.</summary>
+    public static Training.Node.RnnClusterSettings Settings()
+    {
+        try
+        {
+            return Training.Node.RnnClusterSettings.From(_configuration);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     /// <summary>The configured text of an option ("--min-workers" → "min-workers" / "min_workers" / "minWorkers"), or null.</summary>
     public static string? Lookup(string optionName)
     {

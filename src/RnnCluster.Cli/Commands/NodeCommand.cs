@@ -49,6 +49,7 @@ internal static class NodeCommand
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
         {
+            var settings = ConfiguredDefaults.Settings();
             var roleList = ParseRoles(p.GetValue(roles)!);
             var (seedAddresses, seedNumber) = SplitSeeds(p.GetValue(seeds) ?? []);
             seedAddresses.AddRange(p.GetValue(seedNodes) ?? []);
@@ -88,7 +89,8 @@ internal static class NodeCommand
                 reporter is null ? null : reporter.OnProgress,
                 BulkChannel: true,
                 OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"),
-                LedgerPath: p.GetValue(ledger) is { } ledgerFile ? Path.GetFullPath(ledgerFile) : null);
+                LedgerPath: p.GetValue(ledger) is { } ledgerFile ? Path.GetFullPath(ledgerFile) : null,
+                Settings: settings);
 
             if (plan is null)
             {

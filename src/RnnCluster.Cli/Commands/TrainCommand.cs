@@ -28,6 +28,7 @@ internal static class TrainCommand
 
         command.SetAction(async (p, cancel) => await CommandRunner.Guard(async () =>
         {
+            var settings = ConfiguredDefaults.Settings();
             var storeOptions = store.Read(p);
             int workerCount = p.GetValue(workers);
             if (workerCount < 1)
@@ -42,7 +43,7 @@ internal static class TrainCommand
             var session = new SessionOptions("local", new MembershipOptions(SerializeAllMessages: p.GetValue(serialize), LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING"),
                 storeOptions, request,
                 Enumerable.Range(0, workerCount).Select(i => ($"w{i}", faultsOf(i))).ToList(),
-                reporter.OnProgress, WorkersAreAllThereIs: true, PinComputeThreads: true);
+                reporter.OnProgress, WorkersAreAllThereIs: true, PinComputeThreads: true, Settings: settings);
             var (ended, outcome) = await reporter.ShowWhile(() => TrainingSession.RunAsync(session, cancel));
             return await RunReport.FinishAsync(ended, outcome, storeOptions, request.RunId, p.GetValue(samples));
         }));

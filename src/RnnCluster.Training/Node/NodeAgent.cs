@@ -12,15 +12,14 @@ namespace RnnCluster.Training.Node;
 public sealed class NodeAgent : ReceiveActor, IWithTimers
 {
     private readonly bool _roundTrip = ForcedSerialization.IsOn(Context.System);
+    private readonly NodeSettings _settings;
 
-    protected override bool AroundReceive(Receive receive, object message) =>
-        base.AroundReceive(receive, _roundTrip ? ForcedSerialization.RoundTrip(Context.System, message) : message);
-
-    public NodeAgent(string nodeId, IActorRef coordinator, TaskCompletionSource<RunEnded> ended)
+    public NodeAgent(string nodeId, IActorRef coordinator, TaskCompletionSource<RunEnded> ended, NodeSettings settings)
     {
+        _settings = settings;
         var log = Context.GetLogger();
         Receive<Tick>(_ => coordinator.Tell(new RegisterNode(nodeId, MessagePackMessageSerializer.ProtocolVersion)));
-        Receive<NodeRegistered>(_ => Timers.StartPeriodicTimer("register", Tick.Instance, TimeSpan.FromSeconds(10)));
+        Receive<NodeRegistered>(_ => Timers.StartPeriodicTimer("register", new Tick(), settings.RegisteredInterval));
         Receive<RunEnded>(m =>
         {
             log.Info("Node {0}: run '{1}' ended ({2}).", nodeId, m.RunId, m.Success ? "success" : "failure");
@@ -30,13 +29,13 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("register", Tick.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+    public static Props Props(string nodeId, IActorRef coordinator, TaskCompletionSource<RunEnded> ended, NodeSettings? settings = null) =>
+        Akka.Actor.Props.Create(() => new NodeAgent(nodeId, coordinator, ended, settings ?? NodeSettings.Default));
 
-    public static Props Props(string nodeId, IActorRef coordinator, TaskCompletionSource<RunEnded> ended) =>
-        Akka.Actor.Props.Create(() => new NodeAgent(nodeId, coordinator, ended));
+    protected override bool AroundReceive(Receive receive, object message) =>
+        base.AroundReceive(receive, _roundTrip ? ForcedSerialization.RoundTrip(Context.System, message) : message);
 
-    private sealed record Tick : INoSerializationVerificationNeeded
-    {
-        public static readonly Tick Instance = new();
-    }
+    protected override void PreStart() => Timers.StartPeriodicTimer("register", new Tick(), TimeSpan.Zero, _settings.RegisterInterval);
+
+    private sealed record Tick : INoSerializationVerificationNeeded;
 }

@@ -38,7 +38,7 @@ public static class RnnClusterHosting
         """;
 
     /// <summary>Remoting and cluster membership, with the Split Brain Resolver chosen explicitly (keep-majority).</summary>
-    public static AkkaConfigurationBuilder WithRnnClusterMembership(this AkkaConfigurationBuilder builder, MembershipOptions options) =>
+    public static AkkaConfigurationBuilder WithRnnClusterMembership(this AkkaConfigurationBuilder builder, MembershipOptions options, NodeSettings? settings = null) =>
         builder
             .WithClusterTls(options.Credential)
             .WithRemoting(new RemoteOptions
@@ -61,14 +61,13 @@ public static class RnnClusterHosting
                 akka.cluster.run-coordinated-shutdown-when-down = on
                 akka.coordinated-shutdown.exit-clr = off
                 # A node that cannot join its seeds gives up (and `node` may try again, see --rejoin-for).
-                akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = 30s
+                akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {{(int)(settings ?? NodeSettings.Default).JoinTimeout.TotalMilliseconds}}ms
                 akka.log-dead-letters = 0
                 akka.log-dead-letters-during-shutdown = off
                 akka.remote.dot-netty.tcp.batching.enabled = false
                 # The scheduler's timer wakes every tick in every process, and on a CPU that a compute
                 # thread keeps busy each wake-up preempts the gradient math: 10 ms (the default) cost a
-                # worker process ~310 wake-ups a second, 50 ms ~70 (docs/performance.md, "Spinning
-                # threads"). Every timer here (heartbeats, gossip, deadlines) is a second or longer.
+                # worker process ~310 wake-ups a second, 50 ms ~70 (docs/decisions/0014-akka-scheduler-tick-50-ms.md). Every timer here (heartbeats, gossip, deadlines) is a second or longer.
                 akka.scheduler.tick-duration = 50ms
                 """, HoconAddMode.Prepend)
             .AddStartup((system, _) =>
@@ -99,36 +98,36 @@ public static class RnnClusterHosting
         builder.WithSqlPersistence(store.ConnectionString, store.ProviderName, autoInitialize: true);
 
     /// <summary>The parameter-server singleton (on nodes with the "ps" role) and its proxy everywhere.</summary>
-    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null) =>
+    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null, ParameterServerSettings? settings = null) =>
         hostsRole
             ? builder.WithSingleton<ParameterServerKey>("parameter-server",
-                ParameterServerRouter.Props(ParameterServerSettings.Default with { Dispatcher = ServerDispatcher, LedgerPath = ledgerPath }),
+                ParameterServerRouter.Props((settings ?? ParameterServerSettings.Default) with { Dispatcher = ServerDispatcher, LedgerPath = ledgerPath }),
                 new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false }, createProxyToo: true)
             : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false });
 
     /// <summary>The coordinator singleton (on the node that was given the run) and its proxy everywhere.</summary>
-    public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, RunRequest? request) =>
+    public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, RunRequest? request, CoordinatorSettings? settings = null) =>
         request is not null
             ? builder.WithSingleton<CoordinatorKey>("coordinator",
-                (_, registry, _) => CoordinatorActor.Props(request, registry.Get<ParameterServerKey>()),
+                (_, registry, _) => CoordinatorActor.Props(request, registry.Get<ParameterServerKey>(), settings),
                 new ClusterSingletonOptions { Role = Roles.Coordinator, LogSingletonIdentificationFailure = false }, createProxyToo: true)
             : builder.WithSingletonProxy<CoordinatorKey>("coordinator", new ClusterSingletonOptions { Role = Roles.Coordinator, LogSingletonIdentificationFailure = false });
 
     /// <summary>This process's worker actors, under a supervisor that stops (never restarts in place) a crashed worker.</summary>
     public static AkkaConfigurationBuilder WithWorkers(this AkkaConfigurationBuilder builder, IReadOnlyList<(string Id, WorkerFaults Faults)> workers, Action<string?>? allStopped = null,
-        bool pinComputeThreads = false) =>
+        bool pinComputeThreads = false, WorkerSettings? settings = null) =>
         workers.Count == 0
             ? builder
             : builder.WithActors((system, registry) =>
             {
-                var supervisor = system.ActorOf(WorkerSupervisor.Props(workers, registry.Get<CoordinatorKey>(), registry.Get<ParameterServerKey>(), allStopped, pinComputeThreads), "workers");
+                var supervisor = system.ActorOf(WorkerSupervisor.Props(workers, registry.Get<CoordinatorKey>(), registry.Get<ParameterServerKey>(), allStopped, pinComputeThreads, settings), "workers");
                 registry.Register<WorkersKey>(supervisor);
             });
 
     /// <summary>The agent that completes <paramref name="ended"/> when the run this node takes part in is over.</summary>
-    public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, string nodeId, TaskCompletionSource<RunEnded> ended) =>
+    public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, string nodeId, TaskCompletionSource<RunEnded> ended, NodeSettings? settings = null) =>
         builder.WithActors((system, registry) =>
-            registry.Register<NodeAgentKey>(system.ActorOf(NodeAgent.Props(nodeId, registry.Get<CoordinatorKey>(), ended), "node-agent")));
+            registry.Register<NodeAgentKey>(system.ActorOf(NodeAgent.Props(nodeId, registry.Get<CoordinatorKey>(), ended, settings ?? NodeSettings.Default), "node-agent")));
 
     /// <summary>Forwards the coordinator's progress and outcome (published on this node's event stream) to callbacks.</summary>
     public static AkkaConfigurationBuilder WithRunObserver(this AkkaConfigurationBuilder builder, Action<RunProgress> onProgress, Action<RunOutcome> onOutcome) =>

@@ -16,6 +16,7 @@ namespace RnnCluster.Training.Node;
 /// The local simulation: no other process can bring workers, so when every worker of this process
 /// has stopped (crashed, refused the run) the run fails instead of waiting for one forever.
 /// </param>
+/// <param name="Settings">Every role's timeouts and limits (defaults when null).</param>
 /// <param name="PinComputeThreads">
 /// Bind worker i's compute thread to the process's i-th CPU, modulo their count. Left to itself, Linux often ran two
 /// compute threads on one CPU (woken next to the thread that posted their work) while the other
@@ -34,4 +35,5 @@ public sealed record SessionOptions(
     Action<string>? OnListening = null,
     string? LedgerPath = null,
     bool WorkersAreAllThereIs = false,
-    bool PinComputeThreads = false);
+    bool PinComputeThreads = false,
+    RnnClusterSettings? Settings = null);

@@ -22,6 +22,7 @@ public static class TrainingSession
     public static async Task<SessionResult> RunAsync(SessionOptions options, CancellationToken stop = default)
     {
         var roles = options.Membership.Roles ?? Roles.All;
+        var settings = options.Settings ?? RnnClusterSettings.Default;
         bool workerOnly = roles.Count == 1 && roles[0] == Roles.Worker;
         bool hostsPs = roles.Contains(Roles.ParameterServer);
         if (hostsPs && options.Store is null)
@@ -43,13 +44,13 @@ public static class TrainingSession
         builder.Services.AddAkka(RnnClusterHosting.SystemName, akka =>
         {
             akka.WithRnnClusterSerialization(options.Membership.SerializeAllMessages)
-                .WithRnnClusterMembership(membership);
+                .WithRnnClusterMembership(membership, settings.Node);
             if (options.Store is not null)
                 akka.WithRnnClusterStore(options.Store);
-            akka.WithParameterServer(hostsPs, options.LedgerPath)
-                .WithCoordinator(options.Request)
-                .WithWorkers(options.Workers, workerOnly || options.WorkersAreAllThereIs ? EndWhenWorkersStop : null, options.PinComputeThreads)
-                .WithNodeAgent(options.NodeId, ended)
+            akka.WithParameterServer(hostsPs, options.LedgerPath, settings.ParameterServer)
+                .WithCoordinator(options.Request, settings.Coordinator)
+                .WithWorkers(options.Workers, workerOnly || options.WorkersAreAllThereIs ? EndWhenWorkersStop : null, options.PinComputeThreads, settings.Worker)
+                .WithNodeAgent(options.NodeId, ended, settings.Node)
                 .WithRunObserver(p => options.OnProgress?.Invoke(p), o => outcome.TrySetResult(o));
         });
 
@@ -90,7 +91,7 @@ public static class TrainingSession
         var result = await ended.Task;
         RunOutcome? final = null;
         if (options.Request is not null)
-            final = await Task.WhenAny(outcome.Task, Task.Delay(TimeSpan.FromSeconds(5))) == outcome.Task ? outcome.Task.Result : null;
+            final = await Task.WhenAny(outcome.Task, Task.Delay(settings.Node.OutcomeWait)) == outcome.Task ? outcome.Task.Result : null;
         await host.StopAsync(CancellationToken.None);
         return new SessionResult(result, final, LostCluster: false);
     }

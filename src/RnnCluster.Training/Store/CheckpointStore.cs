@@ -20,7 +20,7 @@ namespace RnnCluster.Training.Store;
 /// </summary>
 public sealed class CheckpointStore : IAsyncDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Timeout = ParameterServer.ParameterServerSettings.Default.StoreTimeout;
     private readonly IHost _host;
     private readonly ActorSystem _system;
     private readonly SqlReadJournal _journal;

@@ -14,11 +14,11 @@ public sealed class WorkerSupervisor : ReceiveActor
     /// <param name="allStopped">Called with the last reason given when every worker has stopped (a worker-only node then has nothing left to do).</param>
     /// <param name="pinComputeThreads">Bind worker i's compute thread to the process's i-th CPU, modulo their count (see <see cref="CpuAffinity"/>).</param>
     public WorkerSupervisor(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped,
-        bool pinComputeThreads = false)
+        bool pinComputeThreads = false, WorkerSettings? settings = null)
     {
         for (int i = 0; i < workers.Count; i++)
         {
-            Context.Watch(Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults, pinComputeThreads ? i : -1), $"worker-{i}"));
+            Context.Watch(Context.ActorOf(WorkerActor.Props(workers[i].Id, coordinator, parameterServer, workers[i].Faults, pinComputeThreads ? i : -1, settings), $"worker-{i}"));
         }
         _alive = workers.Count;
         Receive<WorkerGaveUp>(m => _lastReason = m.Reason);
@@ -34,6 +34,6 @@ public sealed class WorkerSupervisor : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     public static Props Props(IReadOnlyList<(string Id, WorkerFaults Faults)> workers, IActorRef coordinator, IActorRef parameterServer, Action<string?>? allStopped = null,
-        bool pinComputeThreads = false) =>
-        Akka.Actor.Props.Create(() => new WorkerSupervisor(workers, coordinator, parameterServer, allStopped, pinComputeThreads));
+        bool pinComputeThreads = false, WorkerSettings? settings = null) =>
+        Akka.Actor.Props.Create(() => new WorkerSupervisor(workers, coordinator, parameterServer, allStopped, pinComputeThreads, settings));
 }

@@ -1,0 +1,22 @@
+namespace RnnCluster.Training.Node;
+
+/// <summary>
+/// A node's own timeouts, with their defaults. Overrides come from the "node" section of a settings
+/// file or RNNCLUSTER_NODE__* variables (docs/operations.md, "Timeouts and limits").
+/// </summary>
+public sealed record NodeSettings
+{
+    public static readonly NodeSettings Default = new();
+
+    /// <summary>How often the node agent registers with the coordinator until it is acknowledged…</summary>
+    public TimeSpan RegisterInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>…and afterwards, so that a restarted coordinator learns of it too.</summary>
+    public TimeSpan RegisteredInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the coordinator's node waits for the run's outcome (for the summary) after the run ended.</summary>
+    public TimeSpan OutcomeWait { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A node that cannot join its seeds within this time gives up (and `node` may try again, see --rejoin-for).</summary>
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
