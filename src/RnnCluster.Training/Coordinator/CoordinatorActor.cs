@@ -61,7 +61,8 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
             {
                 Timers.Cancel(OfferTimer);
                 _reception.Tell(new Reception.Watch(_server = Sender));
-                Note(LogLevel.InfoLevel, newSession ? $"starts at step {ready.Step} of {_request.TargetSteps}: {ready.Note}" : $"parameter server back at step {ready.Step}");
+                Log.Info("Run '{0}' at step {1} of {2}: {3}.", RunId, ready.Step, _request.TargetSteps, ready.Note);
+                Publish(newSession ? ready.Note : $"parameter server back at step {ready.Step}");
                 var plan = _scheduler.Begin(ready.Step, newSession);
                 if (finishing)
                     Finishing();
@@ -124,12 +125,11 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
             Finishing();
     }
 
-    /// <summary>A last validation (recorded in the history first), then the final checkpoint: messages to the server arrive in order.</summary>
-    private void Finishing()
+    private void Finishing() // a last validation (recorded in the history first), then the final checkpoint: messages to the server arrive in order
     {
         Timers.Cancel(DeadlineTimer);
         Timers.StartSingleTimer(EvaluationTimer, new EvaluationDeadline(), _settings.EvaluationTimeout);
-        _evaluating = true;
+        _evaluating = true; // until the final checkpoint is asked for
         ValidateOrFinish();
         Become(() =>
         {
@@ -141,12 +141,11 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
             Receive<EvaluationDeadline>(_ => FinishRun("no validation result in time; finishing without it"));
             Run<RunFinished>(f => EndRun(true, _scheduler.EndMessage(f.Step), f.Step / RunLength.Of(_request).UpdatesPerStep));
             Run<WorkDone>(d => _scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs)); // a late one still counts in the timings
-            Common(onLost: (_, _) => ValidateOrFinish(), finishing: true); // the lost worker may have been validating
+            Common(onLost: (_, _) => ValidateOrFinish(), finishing: true);                 // the lost one may have been validating
         });
     }
 
-    /// <summary>Asks the first live worker for the final validation; without one, the final checkpoint comes at once.</summary>
-    private void ValidateOrFinish()
+    private void ValidateOrFinish() // asks a live worker for the final validation; without one, the final checkpoint comes at once
     {
         if (_evaluating && !RequestEvaluation())
             FinishRun();
@@ -237,6 +236,7 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
     }
 
     private void Publish(string? note) => Context.System.EventStream.Publish(_status.Progress(_scheduler.Step, _scheduler.Progress, _roster.ReadyCount, note));
+
     /// <summary>An event of the run, for the log and the progress display alike.</summary>
     private void Note(LogLevel level, string note)
     {
