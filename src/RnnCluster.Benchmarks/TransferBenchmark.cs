@@ -81,7 +81,7 @@ internal static class TransferBenchmark
         bulk.Attach(system);
         var payload = new byte[bytes];
         Random.Shared.NextBytes(payload);
-        var message = new ParametersAvailable("bench", 1, payload);
+        var message = new ParametersAvailable("bench", 1, TensorBlob.Detached(payload));
         var sink = system.ActorSelection($"akka.tcp://transfer@127.0.0.1:{akkaPort}/user/sink").ResolveOne(TimeSpan.FromSeconds(20)).Result;
         var ext = (ExtendedActorSystem)system;
         var serializer = system.Serialization.FindSerializerFor(message);
@@ -106,14 +106,13 @@ internal static class TransferBenchmark
 
         double bulkTime = Measure(waiter =>
         {
-            // As the parameter server does it (FloatBytes.Pooled, then Wire.SendTensor): the tensor is
-            // copied into a pooled blob, the message serialized around it into a pooled buffer, and
-            // the channel writes the blob from that array and returns both after writing.
-            var blob = TensorPool.Rent(payload.Length);
-            payload.CopyTo(blob, 0);
+            // As the parameter server does it (TensorBlob.CopyOf, then Courier.SendTensor): the tensor
+            // is copied into a pooled blob, the message serialized around it into a pooled buffer,
+            // and the channel writes the blob from that array and gives both back after writing.
+            var blob = TensorBlob.CopyOf(payload);
             var tensor = message with { Parameters = blob };
             var bytesOut = new PooledBuffer(256);
-            int blobOffset = PooledBlobFormatter.SerializeLeavingOut(bytesOut, tensor, blob);
+            int blobOffset = TensorBlobFormatter.SerializeLeavingOut(bytesOut, tensor, blob);
             var header = new BulkHeader(sink.Path.ToSerializationFormat(), waiter.Path.ToSerializationFormatWithAddress(ext.Provider.DefaultAddress), serializer.Identifier, manifest);
             bulk.Send("127.0.0.1", bulkPort, header, bytesOut, blob, blobOffset);
         });
@@ -175,7 +174,7 @@ internal static class TransferBenchmark
         // Returns the blob as a worker does, so the receiving side reuses its arrays.
         public Sink() => Receive<ParametersAvailable>(m =>
         {
-            TensorPool.Return(m.Parameters);
+            m.Parameters.Dispose();
             Sender.Tell(new RequestParameters("bench", m.Version, "ack"));
         });
     }

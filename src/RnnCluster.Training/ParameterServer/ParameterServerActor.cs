@@ -131,7 +131,7 @@ public sealed class ParameterServerActor : ReceivePersistentActor
             }
             finally
             {
-                TensorPool.Return(g.Gradient); // consumed (summed or applied) or refused
+                g.Gradient.Dispose(); // consumed (summed or applied) or refused
             }
         });
         Command<RequestParameters>(r =>
@@ -193,8 +193,7 @@ public sealed class ParameterServerActor : ReceivePersistentActor
         }
         if (outcome.Verdict is { } accepted) // async: the answer carries the parameters to go on from
         {
-            var blob = _run.Parameters();
-            _wire.SendTensor(Sender, new AsyncVerdict(_runId, g.Step, accepted, _run.Version, blob), blob, Self);
+            _wire.SendTensor(Sender, new AsyncVerdict(_runId, g.Step, accepted, _run.Version, _run.Parameters()), Self);
         }
         if (outcome.CheckpointDue)
             SaveCheckpoint();
@@ -202,8 +201,7 @@ public sealed class ParameterServerActor : ReceivePersistentActor
 
     private void SendParameters(IActorRef worker)
     {
-        var blob = _run.Parameters();
-        _wire.SendTensor(worker, new ParametersAvailable(_runId, _run.Version, blob), blob, Self);
+        _wire.SendTensor(worker, new ParametersAvailable(_runId, _run.Version, _run.Parameters()), Self);
     }
 
     /// <summary>Checkpoints the current state unless it is saved or being saved; a finish request is answered once it is stored.</summary>

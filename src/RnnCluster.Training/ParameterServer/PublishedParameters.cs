@@ -12,23 +12,22 @@ public sealed class PublishedParameters : IDisposable
 {
     private TrainingState? _state;
     private long _step = -1;
-    private byte[]? _blob;
+    private TensorBlob? _blob; // this object's own share, given up when the version changes
 
-    /// <summary>The blob of <paramref name="state"/>'s current version, with one more owner: the recipient returns it.</summary>
-    public byte[] For(TrainingState state)
+    /// <summary>The blob of <paramref name="state"/>'s current version, with a share for one recipient, who gives it up.</summary>
+    public TensorBlob For(TrainingState state)
     {
         if (_blob is null || !ReferenceEquals(_state, state) || _step != state.Step)
         {
-            TensorPool.Return(_blob);
-            (_state, _step, _blob) = (state, state.Step, FloatBytes.Pooled(state.Parameters));
+            _blob?.Dispose();
+            (_state, _step, _blob) = (state, state.Step, TensorBlob.CopyOf(state.Parameters));
         }
-        TensorPool.AddOwner(_blob);
-        return _blob;
+        return _blob.Share();
     }
 
     public void Dispose()
     {
-        TensorPool.Return(_blob);
+        _blob?.Dispose();
         _blob = null;
     }
 }

@@ -40,7 +40,7 @@ public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingStat
     }
 
     /// <summary>The current version as a blob shared by its recipients; each recipient owns one share.</summary>
-    public byte[] Parameters() => _published.For(state);
+    public TensorBlob Parameters() => _published.For(state);
 
     public GradientOutcome<TWorker> Offer(GradientComputed g)
     {
@@ -58,7 +58,7 @@ public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingStat
             return new($"ignores a stale gradient of step {g.Step} [{g.Lo},{g.Hi}) from worker {g.WorkerId}: the run is at step {state.Step} (that share was handed out again)", LogLevel.WarningLevel);
         if (g.Step > state.Step)
             return new($"gradient of step {g.Step} [{g.Lo},{g.Hi}) from {g.WorkerId} is ahead of the run's step {state.Step}; ignored");
-        var verdict = _step!.Offer(g.Lo, g.Hi, g.Offset, FloatBytes.View(g.Gradient), g.LossSum, g.Tokens, g.WorkerId);
+        var verdict = _step!.Offer(g.Lo, g.Hi, g.Offset, g.Gradient.Floats, g.LossSum, g.Tokens, g.WorkerId);
         if (verdict.Problem is not null)
             return Refuse(g, verdict.Problem);
         var outcome = verdict.Complete ? ApplyStep() : GradientOutcome<TWorker>.Nothing;
@@ -92,11 +92,11 @@ public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingStat
     private GradientOutcome<TWorker> OfferAsync(GradientComputed g)
     {
         long version = state.Step;
-        var values = FloatBytes.View(g.Gradient);
+        var values = g.Gradient.Floats;
         if (_async!.Judge(version, g.ParameterVersion, g.Offset, values) is { } problem)
             return Refuse(g, problem, stale: problem.StartsWith(GradientRefusals.Stale, StringComparison.Ordinal)) with { Verdict = false };
         // One micro-batch per update: its share (1/(B·T)) is scaled up to the mean over its own tokens.
-        if (Apply(() => state.Apply(FloatBytes.View(g.Gradient), scale: _microBatches), Refusal(g, ""), out var update) is { } failed)
+        if (Apply(() => state.Apply(g.Gradient.Floats, scale: _microBatches), Refusal(g, ""), out var update) is { } failed)
             return failed.Aborted is null ? failed with { Verdict = false } : failed;
         _async.Applied(version, g.ParameterVersion);
         double loss = g.LossSum / Math.Max(1, g.Tokens);

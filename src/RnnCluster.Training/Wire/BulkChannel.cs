@@ -64,11 +64,11 @@ public sealed class BulkChannel : IDisposable
 
     /// <summary>
     /// As <see cref="Send(string, int, BulkHeader, PooledBuffer)"/> for a message serialized without
-    /// its tensor blob (<see cref="PooledBlobFormatter.SerializeLeavingOut"/>): the blob's
+    /// its tensor blob (<see cref="TensorBlobFormatter.SerializeLeavingOut"/>): the blob's
     /// bytes are written from <paramref name="blob"/> itself at <paramref name="blobOffset"/>. The
-    /// channel owns the blob too and returns it to the <see cref="TensorPool"/> once written.
+    /// channel owns a share of the blob too and gives it up once written.
     /// </summary>
-    public void Send(string host, int port, BulkHeader header, PooledBuffer payload, byte[] blob, int blobOffset)
+    public void Send(string host, int port, BulkHeader header, PooledBuffer payload, TensorBlob blob, int blobOffset)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(blobOffset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(blobOffset, payload.Length);
@@ -82,7 +82,7 @@ public sealed class BulkChannel : IDisposable
         outgoing.Enqueue(frame);
     }
 
-    private readonly record struct Frame(byte[] Prefix, byte[] Payload, int Length, PooledBuffer? Lease, byte[]? Blob = null, int BlobOffset = 0)
+    private readonly record struct Frame(byte[] Prefix, byte[] Payload, int Length, PooledBuffer? Lease, TensorBlob? Blob = null, int BlobOffset = 0)
     {
         public void Write(Stream stream)
         {
@@ -93,7 +93,7 @@ public sealed class BulkChannel : IDisposable
                 return;
             }
             stream.Write(Payload, 0, BlobOffset);
-            stream.Write(Blob);
+            stream.Write(Blob.Array);
             stream.Write(Payload, BlobOffset, Length - BlobOffset);
         }
 
@@ -103,7 +103,7 @@ public sealed class BulkChannel : IDisposable
         public void Release()
         {
             Lease?.Dispose();
-            TensorPool.Return(Blob);
+            Blob?.Dispose();
         }
     }
 
@@ -168,7 +168,7 @@ public sealed class BulkChannel : IDisposable
         }
     }
 
-    private void Deliver(BulkHeader header, Memory<byte> payload, byte[]? blob)
+    private void Deliver(BulkHeader header, Memory<byte> payload, TensorBlob? blob)
     {
         var system = _system!;
         object message;
@@ -181,7 +181,7 @@ public sealed class BulkChannel : IDisposable
             if (blob is not null && !ours)
                 throw new InvalidDataException("only RnnCluster messages carry a spliced blob");
             if (blob is not null)
-                message = PooledBlobFormatter.DeserializeWithBlob(payload, header.BlobOffset, blob, header.Manifest);
+                message = TensorBlobFormatter.DeserializeWithBlob(payload, header.BlobOffset, blob, header.Manifest);
             else if (ours)
                 message = MessagePackMessageSerializer.Deserialize(payload, header.Manifest);
             else
@@ -189,7 +189,7 @@ public sealed class BulkChannel : IDisposable
         }
         catch (Exception e)
         {
-            TensorPool.Return(blob);
+            blob?.Dispose();
             _log?.Warning("Bulk channel: dropped a '{0}' message for {1}: {2}", header.Manifest, header.Recipient, e.Message);
             return;
         }

@@ -23,7 +23,7 @@ public static class BulkFrame
     /// <summary>
     /// Reads one frame, its payload into <paramref name="buffer"/> (replaced by a bigger array when
     /// too small, so a connection reuses one buffer for all its frames) except a blob the header
-    /// names, which is read into an array from the <see cref="TensorPool"/>; null at a
+    /// names, which is read into an array from the <see cref="TensorBlob"/>; null at a
     /// clean end of stream. Throws <see cref="InvalidDataException"/> on garbage.
     /// </summary>
     public static ReadFrame? ReadInto(Stream stream, ref byte[] buffer)
@@ -55,15 +55,15 @@ public static class BulkFrame
         int rest = payloadLength - header.BlobLength;
         EnsureCapacity(ref buffer, rest);
         ReadExactly(stream, buffer.AsSpan(0, header.BlobOffset), allowEnd: false);
-        var blob = TensorPool.Rent(header.BlobLength);
+        var blob = TensorBlob.Rent(header.BlobLength);
         try
         {
-            ReadExactly(stream, blob, allowEnd: false);
+            ReadExactly(stream, blob.Bytes, allowEnd: false);
             ReadExactly(stream, buffer.AsSpan(header.BlobOffset, rest - header.BlobOffset), allowEnd: false);
         }
         catch
         {
-            TensorPool.Return(blob);
+            blob.Dispose();
             throw;
         }
         return new ReadFrame(header, rest, blob);

@@ -23,6 +23,7 @@ public sealed class Courier : IExtension
     {
         _system = system;
         _log = Logging.GetLogger(system, typeof(Courier));
+        system.SystemActorOf(TensorReclaimer.Props(), "tensor-reclaimer");
     }
 
     public static Courier For(ActorSystem system) => system.WithExtension<Courier, CourierProvider>();
@@ -34,27 +35,31 @@ public sealed class Courier : IExtension
     private long _bulkMessages;
 
     /// <summary>
-    /// Sends a message whose tensor blob the caller gives up (it came from the <see cref="TensorPool"/>):
-    /// on the bulk channel the blob's bytes go to the socket from the blob itself, and the channel
-    /// returns it to the pool once written; when the message travels by reference, its receiver
-    /// returns it.
+    /// Sends a message with its tensor blob, whose share the caller gives up: a local receiver gets
+    /// the message (and the share) by reference; on the bulk channel the blob's bytes go to the
+    /// socket from the blob itself, and the channel gives the share up once written; Akka.Remote,
+    /// which serializes later on a thread of its own, gets a detached copy.
     /// </summary>
-    public void SendTensor(IActorRef recipient, IRnnClusterMessage message, byte[] blob, IActorRef sender) =>
-        SendCore(recipient, message, sender, blob);
+    public void SendTensor(IActorRef recipient, ITensorMessage message, IActorRef sender) => SendCore(recipient, message, sender, message.Blob);
 
     public void Send(IActorRef recipient, IRnnClusterMessage message, IActorRef sender) => SendCore(recipient, message, sender, null);
 
-    private void SendCore(IActorRef recipient, IRnnClusterMessage message, IActorRef sender, byte[]? blob)
+    private void SendCore(IActorRef recipient, IRnnClusterMessage message, IActorRef sender, TensorBlob? blob)
     {
-        if (_channel is null || recipient is not IInternalActorRef { IsLocal: false })
+        if (recipient is not IInternalActorRef { IsLocal: false })
         {
             recipient.Tell(message, sender);
+            return;
+        }
+        if (_channel is null)
+        {
+            TellRemote(recipient, message, sender);
             return;
         }
         var serializer = _system.Serialization.FindSerializerFor(message);
         if (serializer is not MessagePackMessageSerializer)
         {
-            recipient.Tell(message, sender); // not ours to frame; remoting knows the serializer
+            TellRemote(recipient, message, sender); // not ours to frame; remoting knows the serializer
             return;
         }
         var payload = new PooledBuffer(_sizeHints.GetValueOrDefault(message.GetType(), 4096));
@@ -62,13 +67,13 @@ public sealed class Courier : IExtension
         if (blob is null)
             MessagePackMessageSerializer.SerializeTo(payload, message);
         else
-            blobOffset = PooledBlobFormatter.SerializeLeavingOut(payload, message, blob);
-        if (blob is { Length: >= PooledBlobFormatter.MinSplicedBytes } && blobOffset < 0)
+            blobOffset = TensorBlobFormatter.SerializeLeavingOut(payload, message, blob);
+        if (blob is { Length: >= TensorBlobFormatter.MinSplicedBytes } && blobOffset < 0)
             throw new ArgumentException($"{message.GetType().Name} holds no pooled tensor field with the given blob of {blob.Length} bytes.", nameof(blob));
         if (blobOffset < 0 && payload.Length <= BulkThreshold)
         {
             payload.Dispose();
-            recipient.Tell(message, sender);
+            TellRemote(recipient, message, sender);
             return;
         }
         _sizeHints[message.GetType()] = payload.Length;
@@ -79,7 +84,7 @@ public sealed class Courier : IExtension
         {
             _log.Warning("No bulk channel known for {0}; sending a {1}-byte {2} through remoting.", address, payload.Length + (blob?.Length ?? 0), message.GetType().Name);
             payload.Dispose();
-            recipient.Tell(message, sender);
+            TellRemote(recipient, message, sender);
             return;
         }
         var header = new BulkHeader(
@@ -92,6 +97,17 @@ public sealed class Courier : IExtension
             _channel.Send(address.Host, port.Value, header, payload);
         else
             _channel.Send(address.Host, port.Value, header, payload, blob!, blobOffset);
+    }
+
+    /// <summary>Through Akka.Remote: a tensor message goes as a detached copy, the caller's share is given up now.</summary>
+    private static void TellRemote(IActorRef recipient, IRnnClusterMessage message, IActorRef sender)
+    {
+        if (message is ITensorMessage { Blob: var blob } tensor)
+        {
+            message = tensor.WithBlob(TensorBlob.Detached(blob.Array.ToArray()));
+            blob.Dispose();
+        }
+        recipient.Tell(message, sender);
     }
 
     // The last big size per message type: the next one is serialized into a buffer that fits at once.

@@ -16,16 +16,6 @@ public static class FloatBytes
         return MemoryMarshal.AsBytes(values).ToArray();
     }
 
-    /// <summary>As <see cref="From"/>, into an array of the <see cref="TensorPool"/> that the message's receiver (or the wire) returns.</summary>
-    public static byte[] Pooled(ReadOnlySpan<float> values)
-    {
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("RnnCluster's wire format assumes a little-endian host.");
-        var bytes = TensorPool.Rent(values.Length * sizeof(float));
-        MemoryMarshal.AsBytes(values).CopyTo(bytes);
-        return bytes;
-    }
-
     public static ReadOnlySpan<float> View(byte[] bytes)
     {
         if (bytes.Length % sizeof(float) != 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 
 namespace RnnCluster.Training.Wire;
@@ -13,16 +14,26 @@ public static class ForcedSerialization
 {
     public const string ConfigPath = "rnncluster.serialize-messages";
 
+    // A message an actor stashes comes round again as the same instance (Akka stashes the envelope,
+    // not what AroundReceive made of it): it gets the copy it got the first time, whose blob the
+    // stashing actor still owns, instead of a second round trip of a blob already given up.
+    private static readonly ConditionalWeakTable<object, object> Copies = new();
+
     public static bool IsOn(ActorSystem system) => system.Settings.Config.GetBoolean(ConfigPath, false);
 
     public static object RoundTrip(ActorSystem system, object message)
     {
         if (message is not IRnnClusterMessage)
             return message;
+        if (Copies.TryGetValue(message, out var made))
+            return made;
         var serialization = system.Serialization;
         var serializer = serialization.FindSerializerFor(message);
         var bytes = serializer.ToBinary(message);
         string manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
-        return serialization.Deserialize(bytes, serializer.Identifier, manifest);
+        var copy = serialization.Deserialize(bytes, serializer.Identifier, manifest);
+        (message as ITensorMessage)?.Blob.Dispose(); // the sender gave its share up; the receiver owns the copy's
+        Copies.AddOrUpdate(message, copy);
+        return copy;
     }
 }

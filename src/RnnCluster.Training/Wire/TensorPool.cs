@@ -1,16 +1,11 @@
-using System.Runtime.CompilerServices;
-
 namespace RnnCluster.Training.Wire;
 
 /// <summary>
-/// Exact-length byte arrays for the tensor blobs of messages (parameters, gradients). A config-b
-/// step hands over two 3.5 MB blobs per worker; as fresh large-object-heap arrays each cost a
-/// page-faulting allocation (≈ 1 ms against 0.3 ms for the copy itself) and a gen-2 collection
-/// every few steps, which also stops the compute threads. Whoever gives a blob up returns it:
-/// the receiver once it has consumed the message, the bulk channel once it has written it to its socket.
-/// Ownership is strict — a returned array must not be read or written again by anyone. A blob that
-/// several receivers only read (one parameter version sent to every worker) can have more owners
-/// (<see cref="AddOwner"/>): each returns it once, and the last return gives it back to the pool.
+/// Exact-length byte arrays for <see cref="TensorBlob"/>s. A config-b step hands over two 3.5 MB
+/// blobs per worker; as fresh large-object-heap arrays each cost a page-faulting allocation (≈ 1 ms
+/// against 0.3 ms for the copy itself) and a gen-2 collection every few steps, which also stops the
+/// compute threads (docs/decisions/0009-tensor-blob-pool.md). Only <see cref="TensorBlob"/> rents and
+/// returns arrays: its owner count decides when an array comes back.
 /// </summary>
 public static class TensorPool
 {
@@ -21,14 +16,11 @@ public static class TensorPool
     private const long MaxPooledBytes = 512L * 1024 * 1024;
 
     private static readonly Dictionary<int, Stack<byte[]>> Free = new();
-    // Weak keys: a shared blob whose owners drop it without returning it (a receiver that got a
-    // deserialized copy instead) is collected as usual rather than kept alive by its count.
-    private static readonly ConditionalWeakTable<byte[], StrongBox<int>> ExtraOwners = new();
     private static readonly object Gate = new();
     private static long _pooledBytes;
 
     /// <summary>An array of exactly <paramref name="length"/> bytes with unspecified contents.</summary>
-    public static byte[] Rent(int length)
+    internal static byte[] Rent(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (length >= MinPooledBytes)
@@ -45,37 +37,14 @@ public static class TensorPool
         return GC.AllocateUninitializedArray<byte>(length);
     }
 
-    /// <summary>
-    /// One more owner for <paramref name="array"/>, which its current owners keep only reading:
-    /// the array goes back to the pool when every owner has returned it.
-    /// </summary>
-    public static void AddOwner(byte[] array)
-    {
-        ArgumentNullException.ThrowIfNull(array);
-        if (array.Length < MinPooledBytes)
-            return; // never pooled: nothing to count
-        lock (Gate)
-        {
-            if (Free.TryGetValue(array.Length, out var stack) && stack.Any(free => ReferenceEquals(free, array)))
-                throw new InvalidOperationException($"A {array.Length}-byte tensor blob already returned to the pool cannot get another owner.");
-            ExtraOwners.GetOrCreateValue(array).Value++;
-        }
-    }
-
-    /// <summary>Gives <paramref name="array"/> back (one owner's share of it); it is kept for the next <see cref="Rent"/> of its length while there is room.</summary>
+    /// <summary>Takes <paramref name="array"/> back for the next <see cref="Rent"/> of its length, while there is room.</summary>
     /// <exception cref="InvalidOperationException">The array is already in the pool: two owners returned it.</exception>
-    public static void Return(byte[]? array)
+    internal static void Return(byte[]? array)
     {
         if (array is null || array.Length < MinPooledBytes)
             return;
         lock (Gate)
         {
-            if (ExtraOwners.TryGetValue(array, out var owners))
-            {
-                if (--owners.Value == 0)
-                    ExtraOwners.Remove(array);
-                return; // others still read it
-            }
             if (!Free.TryGetValue(array.Length, out var stack))
                 Free[array.Length] = stack = new Stack<byte[]>(ArraysPerLength);
             foreach (var free in stack)

@@ -17,7 +17,7 @@ public sealed record ShareTask(string RunId, string WorkerId, AssignWork Work, P
     bool Crash, bool Corrupt, double WaitMs)
 {
     /// <summary>Runs the share; the answer for the actor: <see cref="Done"/>, <see cref="Crashed"/> or <see cref="Failed"/>.</summary>
-    public object Run(ShareComputer share, Action<GradientComputed, byte[]> send)
+    public object Run(ShareComputer share, Action<GradientComputed> send)
     {
         long step = Async ? Work.Step / MicroBatchesPerStep : Work.Step;
         int[] microBatches = Async ? [(int)(Work.Step % MicroBatchesPerStep)] : Work.MicroBatches;
@@ -26,17 +26,17 @@ public sealed record ShareTask(string RunId, string WorkerId, AssignWork Work, P
         try
         {
             StepTrace.Mark(StepTrace.ComputeStarted, step);
-            share.SetParameters(FloatBytes.View(Parameters.Parameters));
+            share.SetParameters(Parameters.Parameters.Floats);
             share.Compute(step, microBatches, (node, offset, gradient, loss) =>
             {
                 StepTrace.Mark(offset == 0 ? StepTrace.GradientReady : StepTrace.GradientPartReady, step);
-                var bytes = FloatBytes.Pooled(gradient);
+                var blob = TensorBlob.CopyOf(gradient);
                 if (corrupt)
                 {
-                    BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), float.NaN);
+                    BitConverter.TryWriteBytes(blob.Bytes[..4], float.NaN);
                     corrupt = false;
                 }
-                send(new GradientComputed(RunId, Async ? Work.Step : step, node.Lo, node.Hi, bytes, loss.Sum, loss.Tokens, WorkerId, Parameters.Version, offset), bytes);
+                send(new GradientComputed(RunId, Async ? Work.Step : step, node.Lo, node.Hi, blob, loss.Sum, loss.Tokens, WorkerId, Parameters.Version, offset));
                 stop |= Crash; // the rest of the share dies with the worker
             }, () => stop, stream: !Async);
         }

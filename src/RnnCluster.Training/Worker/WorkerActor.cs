@@ -61,7 +61,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         {
             _share?.Dispose();
             _evaluator?.Dispose();
-            TensorPool.Return(parameters?.Parameters);
+            parameters?.Parameters.Dispose();
         });
         _thread.Dispose();
     }
@@ -197,7 +197,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         if (_evaluations.Take(parameters.Version) is { } request)
         {
             var self = Self;
-            _thread.Post(() => self.Tell(new EvaluationDone(request.RunId, parameters.Version, _evaluator!.MeanLoss(FloatBytes.View(parameters.Parameters)))));
+            _thread.Post(() => self.Tell(new EvaluationDone(request.RunId, parameters.Version, _evaluator!.MeanLoss(parameters.Parameters.Floats))));
         }
         else if (_evaluations.Wanted(parameters.Version) is { } wanted)
             _parameterServer.Tell(new RequestParameters(_run!.RunId, wanted, _workerId));
@@ -209,7 +209,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         var (crash, corrupt) = _faultPlan.For(work.Step, async);
         var task = new ShareTask(_run.RunId, _workerId, work, parameters, _run.Definition.Settings.MicroBatches, async, crash, corrupt, _idle.Elapsed.TotalMilliseconds);
         var (self, ps, wire) = (Self, _parameterServerDirect ?? _parameterServer, _wire);
-        _thread.Post(() => self.Tell(task.Run(_share!, (gradient, blob) => wire.SendTensor(ps, gradient, blob, self))));
+        _thread.Post(() => self.Tell(task.Run(_share!, gradient => wire.SendTensor(ps, gradient, self))));
         // Ask for the next version now: the server then sends it the moment it is applied,
         // instead of when this actor gets round to asking after the share is done.
         if (!async && _agenda.Ask(work.Step + 1) is { } next)
@@ -226,7 +226,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
     {
         _parameterServerDirect = Sender;
         if (unused is not null)
-            _thread.Post(() => TensorPool.Return(unused.Parameters));
+            _thread.Post(() => unused.Parameters.Dispose());
         Next();
     }
 

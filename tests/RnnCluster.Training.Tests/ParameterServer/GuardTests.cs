@@ -36,7 +36,7 @@ public sealed class GuardTests : TestKit
         return (server, coordinator);
     }
 
-    private byte[] Gradient(float fill = 0.01f) => _fixture.Filled(fill);
+    private TensorBlob Gradient(float fill = 0.01f) => _fixture.Filled(fill);
 
     [Fact]
     public void Parameter_server_ignores_other_runs_and_stale_steps_and_refuses_bad_gradients()
@@ -52,7 +52,7 @@ public sealed class GuardTests : TestKit
         server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, Gradient(float.NaN), 1, 16, "w-nan", 0));
         coordinator.ExpectMsg<GradientRefused>(r => r.Reason.Contains("NaN", StringComparison.Ordinal) && r.WorkerId == "w-nan");
 
-        server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, new byte[12], 1, 16, "w-short", 0));
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, TensorBlob.CopyOf(new byte[12]), 1, 16, "w-short", 0));
         coordinator.ExpectMsg<GradientRefused>(r => r.Reason.Contains("the model has", StringComparison.Ordinal));
 
         server.Tell(new GradientComputed(_fixture.RunId, 0, 1, 3, Gradient(), 1, 16, "w-misaligned", 0));
@@ -84,7 +84,7 @@ public sealed class GuardTests : TestKit
         var (server, coordinator) = StartedServer();
         var parts = GradientParts.For(new ParameterLayout(_fixture.Model));
         var (head, tail) = (parts.InLayoutOrder[0], parts.InLayoutOrder[1]);
-        byte[] Part(GradientPart part) => _fixture.Filled(0.01f).AsSpan(4 * part.Offset, 4 * part.Length).ToArray();
+        TensorBlob Part(GradientPart part, int skip = 0) => TensorBlob.CopyOf(_fixture.FilledBytes(0.01f).AsSpan(4 * part.Offset + skip, 4 * part.Length - skip));
         GradientComputed Piece(int lo, int hi, GradientPart part, string worker) =>
             new(_fixture.RunId, 0, lo, hi, Part(part), part.Offset == 0 ? 1 : 100, part.Offset == 0 ? 16 * (hi - lo) : 999, worker, 0, part.Offset);
         Assert.Equal(2, parts.Count);
@@ -95,7 +95,7 @@ public sealed class GuardTests : TestKit
         coordinator.ExpectMsg<MissingMicroBatches>(m => m.MicroBatches.SequenceEqual([0, 1, 2, 3]));
 
         // Not a whole part: refused, naming the parts.
-        server.Tell(new GradientComputed(_fixture.RunId, 0, 2, 4, Part(head)[4..], 1, 32, "w-odd", 0, head.Offset + 1));
+        server.Tell(new GradientComputed(_fixture.RunId, 0, 2, 4, Part(head, skip: 4), 1, 32, "w-odd", 0, head.Offset + 1));
         coordinator.ExpectMsg<GradientRefused>(r => r.WorkerId == "w-odd" && r.Reason.Contains("not whole parts", StringComparison.Ordinal));
 
         // w-a died after its first part: the share re-run elsewhere brings that part again (a duplicate) and the rest.
@@ -117,7 +117,7 @@ public sealed class GuardTests : TestKit
         var fixture = new RunFixture("guarded-async", microBatches: 4, mode: TrainingMode.Async, staleness: 1);
         var (server, coordinator) = StartedServer(fixture);
         var tail = GradientParts.For(new ParameterLayout(fixture.Model)).InLayoutOrder[1];
-        byte[] part = fixture.Filled(0.01f).AsSpan(4 * tail.Offset, 4 * tail.Length).ToArray();
+        var part = TensorBlob.CopyOf(fixture.FilledBytes(0.01f).AsSpan(4 * tail.Offset, 4 * tail.Length));
         server.Tell(new GradientComputed(fixture.RunId, 0, 0, 1, part, 1, 16, "w-part", 0, tail.Offset));
         coordinator.ExpectMsg<GradientRefused>(r => r.WorkerId == "w-part" && r.Reason.Contains("takes the whole gradient", StringComparison.Ordinal));
         server.Tell(new GradientComputed(fixture.RunId, 0, 0, 1, fixture.Filled(0.01f), 1, 16, "w-whole", 0));

@@ -44,7 +44,10 @@ internal sealed class RunFixture
     public WorkerWelcome Welcome() => new(RunId, Definition, IntBytes.From(Train), IntBytes.From(Validation));
 
     /// <summary>A parameter- or gradient-sized blob with every value set to <paramref name="value"/>.</summary>
-    public byte[] Filled(float value)
+    public TensorBlob Filled(float value) => TensorBlob.CopyOf(FilledBytes(value));
+
+    /// <summary>The bytes of <see cref="Filled"/>.</summary>
+    public byte[] FilledBytes(float value)
     {
         var values = new float[new ParameterLayout(Model).TotalSize];
         Array.Fill(values, value);

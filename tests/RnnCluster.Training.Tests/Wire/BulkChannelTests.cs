@@ -28,7 +28,7 @@ public sealed class BulkChannelTests : TestKit
         {
             var bytes = new byte[200_000 + i * 70_001];
             new Random(i).NextBytes(bytes);
-            return new ParametersAvailable("run", i, bytes);
+            return new ParametersAvailable("run", i, TensorBlob.CopyOf(bytes));
         }).ToList();
 
         foreach (var message in messages)
@@ -51,7 +51,7 @@ public sealed class BulkChannelTests : TestKit
         {
             var received = recipient.ExpectMsg<ParametersAvailable>(TimeSpan.FromSeconds(10));
             Assert.Equal(message.Version, received.Version);
-            Assert.Equal(message.Parameters, received.Parameters);
+            Assert.Equal(message.Parameters.Array, received.Parameters.Array);
             Assert.Equal(sender.Ref, recipient.LastSender);
         }
         Assert.True(channel.BytesSent > messages.Sum(m => m.Parameters.Length));
@@ -72,11 +72,10 @@ public sealed class BulkChannelTests : TestKit
 
         for (int i = 0; i < sources.Count; i++)
         {
-            var blob = TensorPool.Rent(sources[i].Length);
-            sources[i].CopyTo(blob, 0);
+            var blob = TensorBlob.CopyOf(sources[i]);
             var message = new GradientComputed("run", i, 0, 1, blob, 2.0, 64, "w", i);
             var around = new PooledBuffer();
-            int offset = PooledBlobFormatter.SerializeLeavingOut(around, message, blob);
+            int offset = TensorBlobFormatter.SerializeLeavingOut(around, message, blob);
             Assert.True(offset > 0);
             channel.Send("127.0.0.1", channel.Port, new BulkHeader(recipient.Ref.Path.ToSerializationFormat(), "",
                 MessagePackMessageSerializer.SerializerId, MessageManifests.ByType[typeof(GradientComputed)]), around, blob, offset);
@@ -86,7 +85,7 @@ public sealed class BulkChannelTests : TestKit
         {
             var received = recipient.ExpectMsg<GradientComputed>(TimeSpan.FromSeconds(10));
             Assert.Equal(i, received.Step);
-            Assert.Equal(sources[i], received.Gradient);
+            Assert.Equal(sources[i], received.Gradient.Array);
             Assert.Equal("w", received.WorkerId);
         }
     }
@@ -98,7 +97,7 @@ public sealed class BulkChannelTests : TestKit
         channel.Attach(Sys);
         var recipient = CreateTestProbe();
         string path = recipient.Ref.Path.ToSerializationFormat();
-        var good = new ParametersAvailable("run", 7, new byte[100_000]);
+        var good = new ParametersAvailable("run", 7, TensorBlob.CopyOf(new byte[100_000]));
 
         EventFilter.Warning(contains: "dropped a 'ParametersAvailable.v99' message").ExpectOne(() =>
             channel.Send("127.0.0.1", channel.Port, new BulkHeader(path, "", MessagePackMessageSerializer.SerializerId, "ParametersAvailable.v99"), MessagePackMessageSerializer.Serialize(good)));

@@ -63,16 +63,16 @@ public sealed class BulkFrameTests
     {
         var blob = new byte[bytes];
         new Random(bytes).NextBytes(blob);
-        return new GradientComputed("run", 3, 0, 2, blob, 1.5, 64, "w1", 3);
+        return new GradientComputed("run", 3, 0, 2, TensorBlob.CopyOf(blob), 1.5, 64, "w1", 3);
     }
 
     /// <summary>The frame a spliced send puts on the wire: prefix, the bytes before the blob, the blob, the rest.</summary>
     private static (MemoryStream Stream, byte[] Payload, int BlobOffset) SplicedFrame(GradientComputed message)
     {
         using var around = new PooledBuffer();
-        int offset = PooledBlobFormatter.SerializeLeavingOut(around, message, message.Gradient);
+        int offset = TensorBlobFormatter.SerializeLeavingOut(around, message, message.Gradient);
         var written = around.WrittenMemory.ToArray();
-        byte[] payload = [.. written[..offset], .. message.Gradient, .. written[offset..]];
+        byte[] payload = [.. written[..offset], .. message.Gradient.Array, .. written[offset..]];
         var stream = new MemoryStream();
         stream.Write(BulkFrame.EncodePrefix(Header with { BlobOffset = offset, BlobLength = message.Gradient.Length }, payload.Length));
         stream.Write(payload);
@@ -89,11 +89,11 @@ public sealed class BulkFrameTests
 
         byte[] buffer = [];
         var frame = BulkFrame.ReadInto(stream, ref buffer)!.Value;
-        Assert.Equal(message.Gradient, frame.Blob);
+        Assert.Equal(message.Gradient.Array, frame.Blob!.Array);
         Assert.Equal(payload.Length - message.Gradient.Length, frame.PayloadLength);
         Assert.True(buffer.Length < message.Gradient.Length); // the blob never went through the connection's buffer
 
-        var back = (GradientComputed)PooledBlobFormatter.DeserializeWithBlob(buffer.AsMemory(0, frame.PayloadLength), offset, frame.Blob!, "GradientComputed.v1");
+        var back = (GradientComputed)TensorBlobFormatter.DeserializeWithBlob(buffer.AsMemory(0, frame.PayloadLength), offset, frame.Blob!, "GradientComputed.v1");
         Assert.Same(frame.Blob, back.Gradient);
         Assert.Equal(message with { Gradient = back.Gradient }, back);
         Assert.Null(BulkFrame.ReadInto(stream, ref buffer));
@@ -104,7 +104,7 @@ public sealed class BulkFrameTests
     {
         var message = Gradient(1000);
         using var buffer = new PooledBuffer();
-        Assert.Equal(-1, PooledBlobFormatter.SerializeLeavingOut(buffer, message, message.Gradient));
+        Assert.Equal(-1, TensorBlobFormatter.SerializeLeavingOut(buffer, message, message.Gradient));
         Assert.Equal(MessagePackMessageSerializer.Serialize(message), buffer.WrittenMemory.ToArray());
     }
 
@@ -113,7 +113,7 @@ public sealed class BulkFrameTests
     {
         var message = Gradient(100_000);
         using var buffer = new PooledBuffer();
-        Assert.Equal(-1, PooledBlobFormatter.SerializeLeavingOut(buffer, message, new byte[100_000]));
+        Assert.Equal(-1, TensorBlobFormatter.SerializeLeavingOut(buffer, message, TensorBlob.CopyOf(new byte[100_000])));
         Assert.Equal(MessagePackMessageSerializer.Serialize(message), buffer.WrittenMemory.ToArray());
     }
 
@@ -132,9 +132,9 @@ public sealed class BulkFrameTests
 
         // An offset that is not right after the blob's bin header: refused, never misread.
         var withoutBlob = payload[..offset].Concat(payload[(offset + message.Gradient.Length)..]).ToArray();
-        var blob = message.Gradient.ToArray();
-        Assert.Throws<SerializationException>(() => PooledBlobFormatter.DeserializeWithBlob(withoutBlob, offset - 1, blob, "GradientComputed.v1"));
-        Assert.Throws<SerializationException>(() => PooledBlobFormatter.DeserializeWithBlob(withoutBlob, offset, new byte[99_999], "GradientComputed.v1"));
+        var blob = TensorBlob.CopyOf(message.Gradient.Array);
+        Assert.Throws<SerializationException>(() => TensorBlobFormatter.DeserializeWithBlob(withoutBlob, offset - 1, blob, "GradientComputed.v1"));
+        Assert.Throws<SerializationException>(() => TensorBlobFormatter.DeserializeWithBlob(withoutBlob, offset, TensorBlob.CopyOf(new byte[99_999]), "GradientComputed.v1"));
     }
 
     [Fact]

@@ -51,8 +51,8 @@ public sealed class CourierTests : TestKit
         {
             Receive<ParametersAvailable>(m =>
             {
-                Sender.Tell($"parameters v{m.Version}: {m.Parameters.Length} bytes, sum {m.Parameters.Sum(b => (long)b)}");
-                TensorPool.Return(m.Parameters);
+                Sender.Tell($"parameters v{m.Version}: {m.Parameters.Length} bytes, sum {m.Parameters.Array.Sum(b => (long)b)}");
+                m.Parameters.Dispose();
             });
             Receive<RequestParameters>(m => Sender.Tell($"request v{m.Version} from {m.WorkerId}"));
         }
@@ -65,10 +65,10 @@ public sealed class CourierTests : TestKit
         return Sys.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(10)).Result;
     }
 
-    private static byte[] Tensor(int bytes, int seed)
+    private static TensorBlob Tensor(int bytes, int seed)
     {
-        var blob = TensorPool.Rent(bytes);
-        new Random(seed).NextBytes(blob);
+        var blob = TensorBlob.Rent(bytes);
+        new Random(seed).NextBytes(blob.Bytes);
         return blob;
     }
 
@@ -79,15 +79,15 @@ public sealed class CourierTests : TestKit
         var wire = Courier.For(Sys);
 
         var spliced = Tensor(3_500_004, 1);
-        long splicedSum = spliced.Sum(b => (long)b);
-        wire.SendTensor(remote, new ParametersAvailable("run", 1, spliced), spliced, TestActor);
+        long splicedSum = spliced.Array.Sum(b => (long)b);
+        wire.SendTensor(remote, new ParametersAvailable("run", 1, spliced), TestActor);
         ExpectMsg($"parameters v1: 3500004 bytes, sum {splicedSum}", TimeSpan.FromSeconds(20));
         Assert.Equal(1, wire.BulkMessages);
 
         // A big message sent without handing over its blob: serialized whole onto the bulk channel.
         var inline = new byte[200_008];
         new Random(2).NextBytes(inline);
-        wire.Send(remote, new ParametersAvailable("run", 2, inline), TestActor);
+        wire.Send(remote, new ParametersAvailable("run", 2, TensorBlob.CopyOf(inline)), TestActor);
         ExpectMsg($"parameters v2: 200008 bytes, sum {inline.Sum(b => (long)b)}", TimeSpan.FromSeconds(20));
         Assert.Equal(2, wire.BulkMessages);
 

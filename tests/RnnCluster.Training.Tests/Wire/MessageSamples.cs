@@ -16,10 +16,10 @@ internal static class MessageSamples
 {
     public const string RunId = "run-2025-12-31-深度学习-🚀";
 
+    /// <summary>A fresh sample (tensor messages own their blob: a test may give it up).</summary>
     public static IRnnClusterMessage For(Type type) =>
-        All.TryGetValue(type, out var sample)
-            ? sample
-            : throw new InvalidOperationException($"No sample for {type.Name}: add one to {nameof(MessageSamples)}.");
+        Build().FirstOrDefault(m => m.GetType() == type)
+            ?? throw new InvalidOperationException($"No sample for {type.Name}: add one to {nameof(MessageSamples)}.");
 
     public static readonly IReadOnlyDictionary<Type, IRnnClusterMessage> All = Build().ToDictionary(m => m.GetType());
 
@@ -71,12 +71,12 @@ internal static class MessageSamples
         yield return new WorkerRefused(RunId, "protocol version 2, this coordinator speaks 1");
         yield return new WorkerReady(RunId, "w0");
         yield return new AssignWork(RunId, 4_294_967_296, [2, 3]);
-        yield return new ParametersAvailable(RunId, 12, FloatBytes.From([1.5f, -0f, float.Epsilon, -3.4e38f, 0.1f, float.NaN]));
+        yield return new ParametersAvailable(RunId, 12, TensorBlob.CopyOf([1.5f, -0f, float.Epsilon, -3.4e38f, 0.1f, float.NaN]));
         yield return new RequestParameters(RunId, 13, "w1");
-        yield return new GradientComputed(RunId, 14, Lo: 2, Hi: 4, Bytes(4 * 1024, seed: 14), LossSum: 1.0e6 + 0.25, Tokens: 512, "w2",
+        yield return new GradientComputed(RunId, 14, Lo: 2, Hi: 4, TensorBlob.CopyOf(Bytes(4 * 1024, seed: 14)), LossSum: 1.0e6 + 0.25, Tokens: 512, "w2",
             ParameterVersion: 13, Offset: 542_017);
         yield return new WorkDone(RunId, 15, "w3", ComputeMs: 12.5, WaitMs: -0.75);
-        yield return new AsyncVerdict(RunId, Sequence: 8 * 1_000_000_000L + 3, Accepted: true, CurrentVersion: 999_999_999_999, Bytes(64, seed: 16));
+        yield return new AsyncVerdict(RunId, Sequence: 8 * 1_000_000_000L + 3, Accepted: true, CurrentVersion: 999_999_999_999, TensorBlob.CopyOf(Bytes(64, seed: 16)));
         yield return new EvaluateRequest(RunId, 16);
         yield return new EvaluationResult(RunId, 16, Loss: 1.4142135623730951, "w4");
         yield return new RegisterNode("node-東京-1", ProtocolVersion: 1);

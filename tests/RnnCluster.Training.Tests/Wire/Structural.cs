@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Reflection;
+using RnnCluster.Training.Wire;
 
 namespace RnnCluster.Training.Tests.Wire;
 
@@ -19,6 +20,8 @@ internal static class Structural
             return $"{path}: type {expected.GetType().Name} vs {actual.GetType().Name}";
         switch (expected)
         {
+            case TensorBlob blob:
+                return FirstDifference(blob.Array, ((TensorBlob)actual).Array, path);
             case byte[] e:
                 var a = (byte[])actual;
                 if (e.Length != a.Length)
@@ -62,6 +65,8 @@ internal static class Structural
         {
             object? member = property.GetValue(value);
             string at = $"{path}.{property.Name}";
+            if (member is TensorBlob blob)
+                member = blob.Array;
             if (member is null || member is string { Length: 0 } || member is ICollection { Count: 0 }
                 || (member.GetType().IsValueType && member.Equals(Activator.CreateInstance(member.GetType()))))
                 yield return at;

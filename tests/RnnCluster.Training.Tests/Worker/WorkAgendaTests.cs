@@ -1,4 +1,5 @@
 using RnnCluster.Training.Tests.Support;
+using RnnCluster.Training.Wire;
 using RnnCluster.Training.Worker;
 
 namespace RnnCluster.Training.Tests.Worker;
@@ -8,7 +9,7 @@ public sealed class WorkAgendaTests
 {
     private static AssignWork Work(long step) => new("r", step, [0]);
 
-    private static ParametersAvailable Version(long version) => new("r", version, []);
+    private static ParametersAvailable Version(long version) => new("r", version, TensorBlob.CopyOf(new byte[4]));
 
     [Fact]
     public void Sync_work_waits_for_exactly_its_version_and_asks_for_it_once()

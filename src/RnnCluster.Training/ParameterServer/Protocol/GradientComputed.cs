@@ -15,9 +15,15 @@ public sealed record GradientComputed(
     [property: Key(1)] long Step,
     [property: Key(2)] int Lo,
     [property: Key(3)] int Hi,
-    [property: Key(4)][property: MessagePackFormatter(typeof(PooledBlobFormatter))] byte[] Gradient,
+    [property: Key(4)][property: MessagePackFormatter(typeof(TensorBlobFormatter))] TensorBlob Gradient,
     [property: Key(5)] double LossSum,
     [property: Key(6)] int Tokens,
     [property: Key(7)] string WorkerId,
     [property: Key(8)] long ParameterVersion,
-    [property: Key(9)] int Offset = 0) : IRunMessage;
+    [property: Key(9)] int Offset = 0) : IRunMessage, ITensorMessage
+{
+    [IgnoreMember]
+    TensorBlob ITensorMessage.Blob => Gradient;
+
+    ITensorMessage ITensorMessage.WithBlob(TensorBlob blob) => this with { Gradient = blob };
+}

@@ -10,4 +10,10 @@ public sealed record AsyncVerdict(
     [property: Key(1)] long Sequence,
     [property: Key(2)] bool Accepted,
     [property: Key(3)] long CurrentVersion,
-    [property: Key(4)][property: MessagePackFormatter(typeof(PooledBlobFormatter))] byte[] Parameters) : IRunMessage;
+    [property: Key(4)][property: MessagePackFormatter(typeof(TensorBlobFormatter))] TensorBlob Parameters) : IRunMessage, ITensorMessage
+{
+    [IgnoreMember]
+    TensorBlob ITensorMessage.Blob => Parameters;
+
+    ITensorMessage ITensorMessage.WithBlob(TensorBlob blob) => this with { Parameters = blob };
+}

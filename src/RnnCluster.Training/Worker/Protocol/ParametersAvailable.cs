@@ -8,4 +8,10 @@ namespace RnnCluster.Training.Worker;
 public sealed record ParametersAvailable(
     [property: Key(0)] string RunId,
     [property: Key(1)] long Version,
-    [property: Key(2)][property: MessagePackFormatter(typeof(PooledBlobFormatter))] byte[] Parameters) : IRunMessage;
+    [property: Key(2)][property: MessagePackFormatter(typeof(TensorBlobFormatter))] TensorBlob Parameters) : IRunMessage, ITensorMessage
+{
+    [IgnoreMember]
+    TensorBlob ITensorMessage.Blob => Parameters;
+
+    ITensorMessage ITensorMessage.WithBlob(TensorBlob blob) => this with { Parameters = blob };
+}

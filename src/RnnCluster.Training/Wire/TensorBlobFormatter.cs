@@ -4,9 +4,9 @@ using MessagePack.Formatters;
 namespace RnnCluster.Training.Wire;
 
 /// <summary>
-/// A tensor blob field: written as a MessagePack bin like any byte[], read into an array from the
-/// <see cref="TensorPool"/>, so a node receiving megabytes of parameters or gradients every step
-/// reuses the arrays its actors return instead of allocating on the large-object heap.
+/// A <see cref="TensorBlob"/> field: written as a MessagePack bin like any byte[], read into a
+/// pooled blob, so a node receiving megabytes of parameters or gradients every step reuses the
+/// arrays its actors give back instead of allocating on the large-object heap.
 /// </summary>
 /// <remarks>
 /// The bulk channel splices the blob instead of copying it (<see cref="SerializeLeavingOut"/>,
@@ -14,7 +14,7 @@ namespace RnnCluster.Training.Wire;
 /// the blob itself straight to the socket, the receiver reads the blob straight from the socket
 /// into a pooled array. The bytes on the wire are the ordinary serialization either way.
 /// </remarks>
-public sealed class PooledBlobFormatter : IMessagePackFormatter<byte[]?>
+public sealed class TensorBlobFormatter : IMessagePackFormatter<TensorBlob?>
 {
     /// <summary>A bin32 header: marker byte and big-endian length.</summary>
     public const int Bin32HeaderBytes = 5;
@@ -26,21 +26,21 @@ public sealed class PooledBlobFormatter : IMessagePackFormatter<byte[]?>
     [ThreadStatic] private static LeftOut? _leavingOut;
     [ThreadStatic] private static Supplied? _supplied;
 
-    private sealed class LeftOut(byte[] blob, PooledBuffer buffer)
+    private sealed class LeftOut(TensorBlob blob, PooledBuffer buffer)
     {
-        public readonly byte[] Blob = blob;
+        public readonly TensorBlob Blob = blob;
         public readonly PooledBuffer Buffer = buffer;
         public int Offset = -1;
     }
 
-    private sealed class Supplied(byte[] blob, int headerAt)
+    private sealed class Supplied(TensorBlob blob, int headerAt)
     {
-        public readonly byte[] Blob = blob;
+        public readonly TensorBlob Blob = blob;
         public readonly int HeaderAt = headerAt;
         public bool Taken;
     }
 
-    public void Serialize(ref MessagePackWriter writer, byte[]? value, MessagePackSerializerOptions options)
+    public void Serialize(ref MessagePackWriter writer, TensorBlob? value, MessagePackSerializerOptions options)
     {
         if (value is null)
         {
@@ -54,10 +54,10 @@ public sealed class PooledBlobFormatter : IMessagePackFormatter<byte[]?>
             leaving.Offset = leaving.Buffer.Length;
             return;
         }
-        writer.Write(value.AsSpan());
+        writer.Write(value.Array.AsSpan());
     }
 
-    public byte[]? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    public TensorBlob? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (_supplied is { Taken: false } supplied && reader.Consumed == supplied.HeaderAt)
         {
@@ -70,9 +70,9 @@ public sealed class PooledBlobFormatter : IMessagePackFormatter<byte[]?>
         var bytes = reader.ReadBytes();
         if (bytes is not { } sequence)
             return null;
-        var array = TensorPool.Rent(checked((int)sequence.Length));
-        System.Buffers.BuffersExtensions.CopyTo(sequence, array);
-        return array;
+        var blob = TensorBlob.Rent(checked((int)sequence.Length));
+        System.Buffers.BuffersExtensions.CopyTo(sequence, blob.Bytes);
+        return blob;
     }
 
     /// <summary>
@@ -82,7 +82,7 @@ public sealed class PooledBlobFormatter : IMessagePackFormatter<byte[]?>
     /// <returns>Where in <paramref name="buffer"/> the blob's bytes belong, or -1 when the message
     /// does not hold that blob in a pooled-blob field or the blob is too small (then the buffer
     /// holds the whole message).</returns>
-    public static int SerializeLeavingOut(PooledBuffer buffer, IRnnClusterMessage message, byte[] blob)
+    public static int SerializeLeavingOut(PooledBuffer buffer, IRnnClusterMessage message, TensorBlob blob)
     {
         if (blob.Length < MinSplicedBytes)
         {
@@ -108,7 +108,7 @@ public sealed class PooledBlobFormatter : IMessagePackFormatter<byte[]?>
     /// The header is rewritten to an empty bin and the field receives <paramref name="blob"/>.
     /// </summary>
     /// <exception cref="System.Runtime.Serialization.SerializationException">The bytes do not hold a bin32 header of the blob's length there, or the message has no pooled-blob field at that place.</exception>
-    public static object DeserializeWithBlob(Memory<byte> withoutBlob, int blobOffset, byte[] blob, string manifest)
+    public static object DeserializeWithBlob(Memory<byte> withoutBlob, int blobOffset, TensorBlob blob, string manifest)
     {
         int headerAt = blobOffset - Bin32HeaderBytes;
         var header = headerAt >= 0 && blobOffset <= withoutBlob.Length ? withoutBlob.Span.Slice(headerAt, Bin32HeaderBytes) : default;
