@@ -18,4 +18,12 @@ using var idlePriorityJit = IdlePriorityJit.Start();
 
 // Ctrl+C / SIGTERM cancel the command's token: `train` and the coordinator node then finish the
 // current step and save a checkpoint, which can take a while for a big model.
-return await CliApp.BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });
+var parsed = CliApp.BuildRoot().Parse(args);
+// System.CommandLine answers a parse error with every error and the whole help text, exit 1; here
+// it is one line and exit 2, like every other usage error. Without arguments the help is the answer.
+if (parsed.Errors.Count > 0 && args.Length > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+{
+    Console.Error.WriteLine($"error: {parsed.Errors[0].Message} (--help lists the options)");
+    return ExitCodes.BadInput;
+}
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });

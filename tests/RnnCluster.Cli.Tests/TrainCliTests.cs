@@ -8,7 +8,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     /// <summary>A small, quick model on the built-in Reber text.</summary>
-    private static string[] Small(string db, string runId, int steps, params string[] extra) =>
+    internal static string[] Small(string db, string runId, int steps, params string[] extra) =>
     [
         "train", "--dataset", "reber", "--embed", "8", "--hidden", "24", "--layers", "2", "--dropout", "0.1", "--seq", "16",
         "--batch", "16", "--micro-batches", "4", "--lr", "1e-2", "--steps", steps.ToString(), "--db", db, "--run-id", runId,

@@ -27,7 +27,8 @@ internal static class CheckpointsCommand
         command.SetAction(async p => await CommandRunner.Guard(async () =>
         {
             var options = store.Read(p);
-            await using var reader = await CheckpointStore.OpenAsync(options);
+            // Read-only: listing a store that does not exist yet must not create it.
+            await using var reader = await CheckpointStore.OpenAsync(options, readOnly: true);
             var runs = p.GetValue(run) is { } only ? [only] : await reader.ListRunsAsync();
             if (runs.Count == 0)
                 Console.WriteLine($"no runs in {options.Describe()}");
@@ -59,11 +60,13 @@ internal static class CheckpointsCommand
             command.Options.Add(option);
         command.SetAction(async p => await CommandRunner.Guard(async () =>
         {
-            await using var reader = await CheckpointStore.OpenAsync(store.Read(p));
+            string path = p.GetValue(output)!;
+            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory && !Directory.Exists(directory))
+                throw new UsageException($"The directory of --out '{path}' does not exist.");
+            await using var reader = await CheckpointStore.OpenAsync(store.Read(p), readOnly: true);
             var loaded = await reader.LoadAsync(p.GetValue(run)!, p.GetValue(step));
             foreach (var skipped in loaded.Skipped)
                 Console.Error.WriteLine($"warning: skipped {skipped}");
-            string path = p.GetValue(output)!;
             string tmp = path + ".tmp";
             await using (var file = File.Create(tmp))
             {

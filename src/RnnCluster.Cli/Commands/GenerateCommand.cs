@@ -26,9 +26,12 @@ internal static class GenerateCommand
         {
             if (p.GetValue(length) < 0)
                 throw new UsageException("--length must be >= 0.");
-            if (!(p.GetValue(temperature) >= 0))
-                throw new UsageException("--temperature must be >= 0.");
-            await using var reader = await CheckpointStore.OpenAsync(store.Read(p));
+            if (!(p.GetValue(temperature) >= 0) || float.IsPositiveInfinity(p.GetValue(temperature)))
+                throw new UsageException("--temperature must be a finite number >= 0.");
+            if (p.GetValue(topK) < 0)
+                throw new UsageException("--top-k must be >= 0 (0 = all tokens).");
+            // Read-only: a mistyped --db is "no such run", not a new empty database.
+            await using var reader = await CheckpointStore.OpenAsync(store.Read(p), readOnly: true);
             var loaded = await reader.LoadAsync(p.GetValue(run)!, p.GetValue(step));
             foreach (var skipped in loaded.Skipped)
                 Console.Error.WriteLine($"warning: skipped {skipped}");

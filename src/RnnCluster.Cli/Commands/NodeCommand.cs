@@ -63,16 +63,25 @@ internal static class NodeCommand
                               || Environment.GetEnvironmentVariable("RNNCLUSTER_DB") is not null || Environment.GetEnvironmentVariable("RNNCLUSTER_CONNECTION") is not null
                               || ConfiguredDefaults.Lookup("db") is not null || ConfiguredDefaults.Lookup("connection") is not null;
             var storeOptions = needsStore || storeGiven ? ReadStore(p, store) : null;
+            CheckPort(p.GetValue(port), "--port");
+            if (p.GetValue(bulkPort) is { } bulk)
+                CheckPort(bulk, "--bulk-port");
+            bool coordinator = roleList.Contains(Roles.Coordinator);
+            if (coordinator && p.GetValue(minWorkers) < 1)
+                throw new UsageException("--min-workers must be at least 1.");
+            if (coordinator && p.GetValue(samples) < 0)
+                throw new UsageException("--samples must be >= 0.");
+            // Loaded before the plan, whose store check and header would otherwise come before a bad certificate's error.
+            using var credential = p.GetValue(tlsCert) is { } certFile ? LoadCredential(certFile, p.GetValue(tlsPassword)) : null;
 
             RunPlan? plan = null;
-            if (roleList.Contains(Roles.Coordinator))
+            if (coordinator)
             {
                 plan = await RunPlanner.PlanAsync(p, run, storeOptions, seed);
-                plan = plan with { Request = plan.Request with { MinWorkers = Math.Max(1, p.GetValue(minWorkers)) } };
+                plan = plan with { Request = plan.Request with { MinWorkers = p.GetValue(minWorkers) } };
                 RunReport.PrintHeader(plan, storeOptions ?? StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
                     $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
             }
-            using var credential = p.GetValue(tlsCert) is { } certFile ? LoadCredential(certFile, p.GetValue(tlsPassword)) : null;
             // With TLS, Akka addresses use the akka.ssl.tcp scheme; accept seeds written either way.
             seedAddresses = seedAddresses.Select(a => credential is null
                 ? a.Replace("akka.ssl.tcp://", "akka.tcp://", StringComparison.Ordinal)
@@ -111,11 +120,13 @@ internal static class NodeCommand
                 return ended.Success ? ExitCodes.Success : ExitCodes.RunFailed;
             }
             var (runEnded, outcome) = await reporter!.ShowWhile(() => TrainingSession.RunAsync(session, cancel));
+            if (!runEnded.Success)
+                return RunReport.Fail(runEnded, outcome);
             if (storeOptions is null || !roleList.Contains(Roles.ParameterServer))
             {
                 Console.WriteLine(runEnded.Summary.Split('\n')[0]);
                 Console.WriteLine(outcome?.SummaryLine ?? runEnded.Summary.Split('\n')[^1]);
-                return runEnded.Success ? ExitCodes.Success : ExitCodes.RunFailed;
+                return ExitCodes.Success;
             }
             return await RunReport.FinishAsync(runEnded, outcome, storeOptions, plan.Request.RunId, p.GetValue(samples));
         }));
@@ -130,7 +141,7 @@ internal static class NodeCommand
     {
         string? corpusHash = null;
         if (RunArguments.Given(p, run.Corpus) || RunArguments.Given(p, run.Dataset))
-            corpusHash = (await RunPlanner.PlanAsync(p, run, store, seed)).Request.Definition.CorpusHash;
+            corpusHash = (await RunPlanner.PlanAsync(p, run, store, seed, startsRun: false)).Request.Definition.CorpusHash;
         return new WorkerExpectations(
             RunArguments.Given(p, run.Cell) ? RunArguments.ParseCell(p.GetValue(run.Cell)!) : null,
             RunArguments.Given(p, run.Embed) ? p.GetValue(run.Embed) : null,
@@ -150,6 +161,12 @@ internal static class NodeCommand
         {
             throw new UsageException(e.Message);
         }
+    }
+
+    private static void CheckPort(int port, string option)
+    {
+        if (port is < 0 or > 65535)
+            throw new UsageException($"{option} must be a TCP port, 0..65535, not {port}.");
     }
 
     private static StoreOptions ReadStore(ParseResult p, StoreArguments store)

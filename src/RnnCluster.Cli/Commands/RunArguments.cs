@@ -60,6 +60,30 @@ internal sealed class RunArguments
                 command.Options.Add(option);
     }
 
+    /// <summary>
+    /// Ranges and combinations that need neither the corpus nor the store, so they are reported
+    /// before either is read. Those that depend on a resumed run's stored values are checked once
+    /// the plan has them.
+    /// </summary>
+    public void Check(ParseResult p)
+    {
+        if (p.GetValue(Corpus) is not null && p.GetValue(Dataset) is not null)
+            throw new UsageException("Give --corpus FILE or --dataset NAME, not both.");
+        if (p.GetValue(Steps) is not null && p.GetValue(Epochs) is not null)
+            throw new UsageException("Give --steps or --epochs, not both.");
+        if (p.GetValue(CheckpointEvery) < 0 || p.GetValue(KeepCheckpoints) < 1)
+            throw new UsageException("--checkpoint-every must be >= 0 and --keep-checkpoints >= 1.");
+        if (p.GetValue(ValidateEvery) < 0)
+            throw new UsageException("--validate-every must be >= 0 (0 = at the end only).");
+        // Bounded above because the coordinator holds them as TimeSpans, which overflow near 1e12 s.
+        if (p.GetValue(MaxSeconds) is { } limit && !(limit > 0 && limit <= MaxSecondsValue))
+            throw new UsageException($"--max-seconds must be a number of seconds > 0 and <= {MaxSecondsValue:0e0}, not {limit}.");
+        if (p.GetValue(StepTimeout) is var timeout && !(timeout > 0 && timeout <= MaxSecondsValue))
+            throw new UsageException($"--step-timeout must be a number of seconds > 0 and <= {MaxSecondsValue:0e0}, not {timeout}.");
+    }
+
+    private const double MaxSecondsValue = 1e9;
+
     public static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
 
     public static T Value<T>(ParseResult result, Option<T> option) => result.GetValue(option)!;

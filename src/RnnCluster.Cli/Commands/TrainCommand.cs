@@ -33,6 +33,8 @@ internal static class TrainCommand
             int workerCount = p.GetValue(workers);
             if (workerCount < 1)
                 throw new UsageException("--workers must be at least 1.");
+            if (p.GetValue(samples) < 0)
+                throw new UsageException("--samples must be >= 0.");
             var faultsOf = faults.Read(p, workerCount);
 
             var plan = await RunPlanner.PlanAsync(p, run, storeOptions);

@@ -18,23 +18,31 @@ internal sealed record RunPlan(RunRequest Request, Vocabulary Vocabulary, string
 
 /// <summary>
 /// Turns `train`/`node` options into a <see cref="RunRequest"/>. A resumed run starts from its
-/// stored definition: options not given keep the stored values, options given must match them
-/// (the parameter server refuses a changed trajectory and names the difference).
+/// stored definition: options not given keep the stored values, options given must match them.
+/// Everything the parameter server would refuse once the cluster is up (an existing or unknown
+/// run, a changed trajectory) is refused here first, as a usage error.
 /// </summary>
 internal static class RunPlanner
 {
-    public static async Task<RunPlan> PlanAsync(ParseResult p, RunArguments a, StoreOptions? store, ulong? runSeed = null)
+    /// <param name="startsRun">
+    /// False where the plan only tells a worker node what to expect: the run is the coordinator's,
+    /// and whether its id is new is not this process's question.
+    /// </param>
+    public static async Task<RunPlan> PlanAsync(ParseResult p, RunArguments a, StoreOptions? store, ulong? runSeed = null, bool startsRun = true)
     {
         string? resume = p.GetValue(a.Resume);
+        string runId = resume ?? p.GetValue(a.RunId) ?? $"run-{DateTime.Now:yyyyMMdd-HHmmss}";
+        if (resume is not null && p.GetValue(a.RunId) is { } other && other != resume)
+            throw new UsageException($"--run-id {other} and --resume {resume} name different runs.");
+        if (runId.Length == 0 || runId.Length > 100 || runId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\'))
+            throw new UsageException($"Run id '{runId}' must be 1–100 characters without spaces or slashes.");
+        a.Check(p);
         RunDefinition? stored = null;
         if (resume is not null)
         {
             if (store is null)
                 throw new UsageException("--resume needs the run's store: give --db FILE or --connection STRING.");
-            await using var reader = await CheckpointStore.OpenAsync(store);
-            var record = await reader.ReadRunAsync(resume)
-                ?? throw new UsageException($"There is no run '{resume}' to resume in {store.Describe()}. Runs there: {Describe(await reader.ListRunsAsync())}.");
-            stored = record.Definition;
+            stored = await RunStoreCheck.ReadResumedAsync(store, resume);
         }
 
         var (text, corpusName) = LoadCorpus(p, a, stored);
@@ -103,27 +111,20 @@ internal static class RunPlanner
         var validation = split.ValidationWithContext.ToArray();
         var definition = new RunDefinition(ModelWire.From(model), VocabularyWire.From(tokenizer.Vocabulary), SettingsWire.From(settings),
             CorpusFingerprint.Of(train, validation), train.Length, validation.Length, mode, staleness, corpusName);
+        if (stored is not null)
+            RunStoreCheck.EnsureResumable(runId, stored, definition);
 
         long windows = Math.Max(1, (train.Length - 1) / settings.SeqLen);
         long? steps = p.GetValue(a.Steps);
         double? epochs = p.GetValue(a.Epochs);
-        if (steps is not null && epochs is not null)
-            throw new UsageException("Give --steps or --epochs, not both.");
         long targetSteps = steps ?? (epochs is { } epochCount ? (long)Math.Ceiling(epochCount * windows / settings.Batch) : 1000);
         if (targetSteps < 1)
             throw new UsageException("The run must have at least one step.");
-        int every = p.GetValue(a.CheckpointEvery), keep = p.GetValue(a.KeepCheckpoints);
-        if (every < 0 || keep < 1)
-            throw new UsageException("--checkpoint-every must be >= 0 and --keep-checkpoints >= 1.");
-
-        string runId = resume ?? p.GetValue(a.RunId) ?? $"run-{DateTime.Now:yyyyMMdd-HHmmss}";
-        if (resume is not null && p.GetValue(a.RunId) is { } other && other != resume)
-            throw new UsageException($"--run-id {other} and --resume {resume} name different runs.");
-        if (runId.Length == 0 || runId.Length > 100 || runId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\'))
-            throw new UsageException($"Run id '{runId}' must be 1–100 characters without spaces or slashes.");
+        if (resume is null && startsRun && store is not null)
+            await RunStoreCheck.EnsureNewAsync(store, runId);
 
         var request = new RunRequest(runId, definition, train, validation, resume is not null, targetSteps,
-            new CheckpointPolicy(every, keep), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
+            new CheckpointPolicy(p.GetValue(a.CheckpointEvery), p.GetValue(a.KeepCheckpoints)), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
             p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null);
         return new RunPlan(request, tokenizer.Vocabulary, $"{corpusName} ({tokens.Length:N0} tokens, vocabulary {tokenizer.Vocabulary.Count})", windows);
     }
@@ -132,8 +133,6 @@ internal static class RunPlanner
     {
         string? file = p.GetValue(a.Corpus);
         string? dataset = p.GetValue(a.Dataset);
-        if (file is not null && dataset is not null)
-            throw new UsageException("Give --corpus FILE or --dataset NAME, not both.");
         if (file is null && dataset is null && stored is not null)
         {
             if (BuiltInDatasets.TryGet(stored.CorpusName, out _))
@@ -166,6 +165,4 @@ internal static class RunPlanner
 
     private static TOut Pick<TOut>(ParseResult p, Option<string> option, TOut? stored, Func<string, TOut> parse) where TOut : struct =>
         RunArguments.Given(p, option) || stored is null ? parse(p.GetValue(option)!) : stored.Value;
-
-    private static string Describe(IReadOnlyList<string> runs) => runs.Count == 0 ? "none" : string.Join(", ", runs);
 }

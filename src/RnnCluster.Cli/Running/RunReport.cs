@@ -25,17 +25,12 @@ internal static class RunReport
         Console.WriteLine($"  nodes  {topology}");
     }
 
-    /// <summary>Samples, loss curve and the summary line (always the last line); returns the exit code.</summary>
+    /// <summary>Samples, loss curve and the summary line (always the last line); returns the exit code. A failed run: see <see cref="Fail"/>.</summary>
     public static async Task<int> FinishAsync(RunEnded ended, RunOutcome? outcome, StoreOptions store, string runId, int samples)
     {
-        string[] lines = ended.Summary.Split('\n');
         if (!ended.Success)
-        {
-            Console.Error.WriteLine($"error: {lines[0]}");
-            if (lines.Length > 1)
-                Console.WriteLine(lines[^1]);
-            return ExitCodes.RunFailed;
-        }
+            return Fail(ended, outcome);
+        string[] lines = ended.Summary.Split('\n');
         Console.WriteLine(lines[0]);
         if (outcome?.TimingLine is { } timing)
             Console.WriteLine(timing);
@@ -62,6 +57,24 @@ internal static class RunReport
         }
         Console.WriteLine(outcome?.SummaryLine ?? lines[^1]);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The reason on stderr; on stdout a summary line only for a run that trained in this session.
+    /// Scripts read the summary as a result, and steps=0 train_loss=NaN is none: a run refused or
+    /// lost before its first step prints none. Fields without a finite value are left out.
+    /// </summary>
+    public static int Fail(RunEnded ended, RunOutcome? outcome)
+    {
+        Console.Error.WriteLine($"error: {ended.Summary.Split('\n')[0]}");
+        if (outcome is not null && double.IsFinite(outcome.TrainLoss))
+        {
+            string line = outcome.SummaryLine;
+            if (outcome.ValidationLoss is not { } v || !double.IsFinite(v))
+                line = line[..line.LastIndexOf(" val_loss=", StringComparison.Ordinal)];
+            Console.WriteLine(line);
+        }
+        return ExitCodes.RunFailed;
     }
 
     private static bool IsReber(Core.Text.Vocabulary vocabulary) =>

@@ -38,11 +38,14 @@ public static class TrainingSession
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
-        // Signals are the caller's (the CLI turns them into a graceful stop); the host must not
-        // tear the actor system down underneath a run that is saving its last checkpoint.
+        // Signals are the caller's (the CLI turns them into a graceful stop); neither the host nor
+        // Akka's CLR shutdown hook may tear the actor system down underneath a run that is saving
+        // its last checkpoint. The runtime calls the last-registered handler first, so with the
+        // hook on, Ctrl+C stopped gracefully only if the CLI happened to register after Akka.
         builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
         builder.Services.AddAkka(RnnClusterHosting.SystemName, akka =>
         {
+            akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             akka.WithRnnClusterSerialization(options.Membership.SerializeAllMessages)
                 .WithRnnClusterMembership(membership, settings.Node);
             if (options.Store is not null)

@@ -1,0 +1,95 @@
+using Xunit.Abstractions;
+
+namespace RnnCluster.Cli.Tests;
+
+/// <summary>
+/// Usage errors are found before anything starts: one `error:` line on stderr, exit 2, nothing on
+/// stdout (no header, no Akka log line, no summary) and nothing written to the store.
+/// </summary>
+public sealed class UsageErrorTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    private static void AssertUsageError(CliResult result, string expected)
+    {
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.True(lines.Length == 1, result.ToString());
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+        Assert.True(result.Output.Trim().Length == 0, result.ToString());
+    }
+
+    /// <summary>Every file of the directory with its bytes: a store that was read must compare equal.</summary>
+    private static async Task<SortedDictionary<string, string>> Snapshot(string directory)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(directory))
+            files[Path.GetFileName(file)] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file)));
+        return files;
+    }
+
+    [Fact]
+    public async Task An_existing_run_id_is_refused_by_train_and_node_with_one_line_and_an_unchanged_store()
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        var first = await CliProcess.RunAsync(dir.Path, Timeout, TrainCliTests.Small(db, "taken", 4));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var before = await Snapshot(dir.Path);
+
+        var again = await CliProcess.RunAsync(dir.Path, Timeout, TrainCliTests.Small(db, "taken", 4));
+        output.WriteLine(again.ToString());
+        AssertUsageError(again, $"run 'taken' already exists in SQLite Data Source={db} (last checkpoint at step 4); continue it with --resume taken, or choose another --run-id");
+
+        var node = await CliProcess.RunAsync(dir.Path, Timeout, "node", "--roles", "coordinator,ps,worker", "--port", "0", "--db", db, "--run-id", "taken",
+            "--dataset", "reber", "--embed", "8", "--hidden", "24", "--seq", "16", "--batch", "16", "--steps", "4", "--plain");
+        output.WriteLine(node.ToString());
+        AssertUsageError(node, "run 'taken' already exists");
+
+        Assert.Equal(before, await Snapshot(dir.Path));
+    }
+
+    [Fact]
+    public async Task Resume_of_an_unknown_run_does_not_create_the_store()
+    {
+        using var dir = new ScratchDirectory();
+        var result = await CliProcess.RunAsync(dir.Path, Timeout, "train", "--resume", "nope", "--db", dir.File("missing.db"), "--plain");
+        output.WriteLine(result.ToString());
+        AssertUsageError(result, "There is no run 'nope' to resume");
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Theory]
+    [InlineData("Fault injection names worker 2", "--fail-worker", "2@1")]
+    [InlineData("--validate-every must be >= 0", "--validate-every", "-1")]
+    [InlineData("--max-seconds must be", "--max-seconds", "0")]
+    [InlineData("must split evenly into 3 micro-batches", "--micro-batches", "3")]
+    [InlineData("--run-id a and --resume b name different runs", "--run-id", "a", "--resume", "b")]
+    [InlineData("Cannot parse argument 'two'", "--workers", "two")]
+    public async Task A_bad_option_is_one_line_and_exit_2_before_anything_starts(string expected, params string[] options)
+    {
+        using var dir = new ScratchDirectory();
+        var result = await CliProcess.RunAsync(dir.Path, Timeout,
+            ["train", "--dataset", "reber", "--embed", "8", "--hidden", "24", "--seq", "16", "--batch", "16", "--steps", "4",
+             "--db", dir.File("store.db"), "--plain", .. options]);
+        output.WriteLine(result.ToString());
+        AssertUsageError(result, expected);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_after_training_steps_ends_with_a_summary_line_without_nan()
+    {
+        using var dir = new ScratchDirectory();
+        // Plain SGD at 1e30 without clipping: the first update is huge but finite, a later one is not.
+        var result = await CliProcess.RunAsync(dir.Path, Timeout,
+            "train", "--dataset", "reber", "--embed", "8", "--hidden", "24", "--seq", "16", "--batch", "16", "--steps", "20",
+            "--optimizer", "sgd", "--lr", "1e30", "--clip", "0", "--db", dir.File("store.db"), "--run-id", "diverges", "--plain", "--samples", "0");
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("training diverged", result.Error, StringComparison.Ordinal);
+        Assert.Matches(@"^run=diverges steps=\d+ tokens_per_s=\d+ train_loss=\d+\.\d+$", result.LastLine);
+        Assert.DoesNotContain("NaN", result.Output, StringComparison.Ordinal);
+    }
+}
