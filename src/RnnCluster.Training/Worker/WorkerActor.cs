@@ -192,15 +192,14 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
                     Timers.StartSingleTimer(ParameterTimer, new RetryParameters(), _settings.ParameterRetry);
                 break;
         }
-        if (_agenda.Parameters is not { } parameters)
-            return;
-        if (_evaluations.Take(parameters.Version) is { } request)
+        var parameters = _agenda.Parameters;
+        if (parameters is not null && _evaluations.Take(parameters.Version) is { } request)
         {
             var self = Self;
             _thread.Post(() => self.Tell(new EvaluationDone(request.RunId, parameters.Version, _evaluator!.MeanLoss(parameters.Parameters.Floats))));
         }
-        else if (_evaluations.Wanted(parameters.Version) is { } wanted)
-            _parameterServer.Tell(new RequestParameters(_run!.RunId, wanted, _workerId));
+        else if (_evaluations.Wanted(parameters?.Version ?? long.MinValue) is { } wanted && _agenda.Ask(wanted) is { } ask)
+            RequestParameters(ask); // also when it has none yet: a run resumed at its last step validates before any work
     }
 
     private void Compute(AssignWork work, ParametersAvailable parameters)

@@ -34,6 +34,25 @@ public sealed class ResumeAndFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Resuming_a_run_already_at_its_target_step_finishes_at_once_with_its_bytes()
+    {
+        var fixture = new RunFixture("resume-at-target", steps: 4);
+        await using var store = await StoreFixture.CreateAsync(StoreKind.Sqlite);
+        var (first, _) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(4), workers: 2));
+        Assert.True(first.Success, first.Summary);
+
+        // The final checkpoint is of step 4 already: nothing to train, nothing new to save; the
+        // final validation needs parameters that no worker has asked for yet.
+        var (again, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(4, resume: true), workers: 2));
+        output.WriteLine(again.Summary);
+        Assert.True(again.Success, again.Summary);
+        Assert.Equal(4, outcome!.Steps);
+        Assert.StartsWith("finished at step 4", again.Summary, StringComparison.Ordinal);
+        Assert.NotNull(outcome.ValidationLoss);
+        Assert.Equal(fixture.ReferenceBytes(4), await store.FinalParameterBytes(fixture.RunId));
+    }
+
+    [Fact]
     public async Task A_worker_crashing_mid_step_changes_nothing()
     {
         const StoreKind kind = StoreKind.Sqlite;
