@@ -7,6 +7,7 @@ namespace RnnCluster.Cli.Tests;
 /// moments of a run. The final bytes equal the quiet run's, and the parameter server's ledger
 /// shows every micro-batch of every step applied exactly once.
 /// </summary>
+[Trait(Tier.Name, Tier.Process)]
 [Collection(nameof(FaultToleranceTests))]
 public sealed class ChaosTests(ITestOutputHelper output)
 {

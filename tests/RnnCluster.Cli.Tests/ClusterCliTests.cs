@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 namespace RnnCluster.Cli.Tests;
 
 /// <summary>Several real OS processes on loopback form one run; its bytes equal the one-process run's.</summary>
+[Trait(Tier.Name, Tier.Process)]
 public sealed class ClusterCliTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);

@@ -9,6 +9,7 @@ namespace RnnCluster.Cli.Tests;
 /// bytes of a run without failures, and the parameter server's ledger shows every micro-batch of
 /// every step applied once.
 /// </summary>
+[Trait(Tier.Name, Tier.Process)]
 [Collection(nameof(FaultToleranceTests))]
 public sealed class FaultToleranceTests(ITestOutputHelper output)
 {

@@ -15,6 +15,7 @@ namespace RnnCluster.Cli.Tests;
 /// the wire arrives and is ignored as stale (by step), the worker joins again, and the run ends with
 /// exactly the bytes of a one-process run, every micro-batch of every step applied once.
 /// </summary>
+[Trait(Tier.Name, Tier.Process)]
 [Collection(nameof(FaultToleranceTests))]
 public sealed class NetworkPartitionTests(ITestOutputHelper output)
 {

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace RnnCluster.Cli.Tests;
 
 /// <summary>`--tls-cert`: only nodes holding the cluster's certificate can join.</summary>
+[Trait(Tier.Name, Tier.Process)]
 [Collection(nameof(FaultToleranceTests))]
 public sealed class SecurityTests(ITestOutputHelper output)
 {

@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 namespace RnnCluster.Cli.Tests;
 
 /// <summary>`rnncluster train` as a user runs it: exit codes, the summary line, exports that compare bytes.</summary>
+[Trait(Tier.Name, Tier.Process)]
 public sealed class TrainCliTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);

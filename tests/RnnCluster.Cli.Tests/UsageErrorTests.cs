@@ -6,6 +6,7 @@ namespace RnnCluster.Cli.Tests;
 /// Usage errors are found before anything starts: one `error:` line on stderr, exit 2, nothing on
 /// stdout (no header, no Akka log line, no summary) and nothing written to the store.
 /// </summary>
+[Trait(Tier.Name, Tier.Process)]
 public sealed class UsageErrorTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);

@@ -8,6 +8,3 @@ public static class ExitCodes
     /// <summary>The command could not start: bad options, missing or unusable corpus, unknown run or checkpoint.</summary>
     public const int BadInput = 2;
 }
-
-/// <summary>A user error with a message meant for the user (no stack trace).</summary>
-public sealed class UsageException(string message) : Exception(message);

@@ -20,24 +20,3 @@ public sealed record Checkpoint(
     float[] Parameters,
     float[] OptimizerState,
     CheckpointMetadata Metadata);
-
-/// <summary>
-/// Informational extras. They are stored and shown in listings but influence nothing else:
-/// not the compatibility check, not the parameters, not the raw export.
-/// </summary>
-public sealed record CheckpointMetadata(float? LastTrainLoss = null, long? CreatedAtUnixMs = null)
-{
-    public static CheckpointMetadata None { get; } = new();
-}
-
-/// <summary>A checkpoint without its two big arrays: what listings and resume decisions need.</summary>
-public sealed record CheckpointHeader(
-    string RunId,
-    long Step,
-    ModelDescription Model,
-    Vocabulary Vocabulary,
-    TrainingSettings Settings,
-    CheckpointMetadata Metadata,
-    int ParameterCount,
-    int OptimizerStateCount,
-    long FileLength);

@@ -1,12 +1,5 @@
 namespace RnnCluster.Core.Model;
 
-public enum CellKind
-{
-    Lstm = 0,
-    Gru = 1,
-    Rnn = 2,
-}
-
 /// <summary>
 /// Everything that fixes the shape and order of the flat parameter buffer. Two models with
 /// equal descriptions have byte-compatible parameter buffers; the layout version changes

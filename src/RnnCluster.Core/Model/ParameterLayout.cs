@@ -1,11 +1,5 @@
 namespace RnnCluster.Core.Model;
 
-/// <summary>A named view into the flat parameter (or gradient) buffer: a row-major (Rows, Cols) matrix.</summary>
-public sealed record TensorSpec(string Name, int Offset, int Rows, int Cols)
-{
-    public int Size => Rows * Cols;
-}
-
 /// <summary>
 /// The order and shapes of all parameters inside the ONE flat buffer of a model (llm.c's
 /// ParameterTensors). The same layout views the gradient buffer, the optimizer moments and a
@@ -91,5 +85,3 @@ public sealed class ParameterLayout
         }
     }
 }
-
-public sealed record LayerTensors(TensorSpec Wx, TensorSpec Wh, TensorSpec Bx, TensorSpec? Bh);

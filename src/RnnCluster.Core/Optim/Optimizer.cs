@@ -2,9 +2,6 @@ using RnnCluster.Core.Kernels;
 
 namespace RnnCluster.Core.Optim;
 
-/// <summary>What one optimizer step did, for logs and progress displays.</summary>
-public readonly record struct UpdateResult(double GradientNorm, bool Clipped, float LearningRate);
-
 /// <summary>
 /// Applies one update to the flat parameter buffer from the flat (already reduced) gradient:
 /// global-norm clipping, the learning-rate schedule, then the optimizer rule. The optimizer
@@ -104,10 +101,4 @@ public sealed unsafe class Optimizer
         fixed (float* p = x)
             Elementwise.Scale(p, s, x.Length);
     }
-}
-
-public sealed class NonFiniteGradientException(long step, double norm)
-    : Exception($"Gradient of step {step} is not finite (norm {norm}); the update was not applied.")
-{
-    public long Step { get; } = step;
 }

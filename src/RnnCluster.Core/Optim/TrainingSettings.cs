@@ -1,48 +1,5 @@
 namespace RnnCluster.Core.Optim;
 
-public enum OptimizerKind
-{
-    Sgd = 0,
-    Adam = 1,
-    AdamW = 2,
-    RmsProp = 3,
-}
-
-/// <summary>
-/// Optimizer hyper-parameters. Sgd uses Momentum (0 = plain SGD); Adam/AdamW use Beta1, Beta2,
-/// Epsilon (AdamW decouples WeightDecay, Adam adds it to the gradient); RmsProp uses Alpha and
-/// Epsilon (and Momentum if > 0).
-/// </summary>
-public sealed record OptimizerSettings(
-    OptimizerKind Kind,
-    float LearningRate,
-    float Beta1 = 0.9f,
-    float Beta2 = 0.999f,
-    float Epsilon = 1e-8f,
-    float WeightDecay = 0f,
-    float Momentum = 0.9f,
-    float Alpha = 0.99f);
-
-public enum LrScheduleKind
-{
-    Constant = 0,
-    StepDecay = 1,
-    WarmupCosine = 2,
-}
-
-/// <summary>
-/// Learning-rate schedule as a pure function of the step. StepDecay multiplies by DecayFactor
-/// every DecaySteps; WarmupCosine rises linearly over WarmupSteps then follows a half cosine
-/// to MinLrFraction·lr at WarmupSteps + DecaySteps and stays there. Its length is part of the
-/// trajectory, never derived from the run length (so a resumed run may be extended).
-/// </summary>
-public sealed record LrSchedule(
-    LrScheduleKind Kind = LrScheduleKind.Constant,
-    int WarmupSteps = 0,
-    int DecaySteps = 0,
-    float DecayFactor = 0.5f,
-    float MinLrFraction = 0.1f);
-
 /// <summary>
 /// Everything besides the model that fixes the training trajectory: two runs with equal
 /// settings and equal initial parameters produce bitwise identical parameters at every step.

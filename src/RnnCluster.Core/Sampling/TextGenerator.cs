@@ -4,9 +4,6 @@ using RnnCluster.Core.Text;
 
 namespace RnnCluster.Core.Sampling;
 
-/// <summary>Options of one generated sample.</summary>
-public sealed record GenerationOptions(int Length = 300, float Temperature = 0.8f, int TopK = 0, string Prime = "", ulong Seed = 1);
-
 /// <summary>
 /// Samples text from trained parameters: feeds the priming text through the model one token at
 /// a time (carrying the recurrent state), then draws each next token from the logits. The same

@@ -4,12 +4,6 @@ using RnnCluster.Core.Optim;
 
 namespace RnnCluster.Core.Steps;
 
-/// <summary>The loss of one micro-batch: Σ over its tokens, in nats.</summary>
-public readonly record struct MicroBatchLoss(double Sum, int Tokens)
-{
-    public double Mean => Tokens == 0 ? double.NaN : Sum / Tokens;
-}
-
 /// <summary>
 /// gradient(parameters, s, m): the loss and gradient of micro-batch m of step s, a pure
 /// function of (parameters, corpus, settings, s, m). The windows come from the

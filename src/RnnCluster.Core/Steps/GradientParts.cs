@@ -2,14 +2,6 @@ using RnnCluster.Core.Model;
 
 namespace RnnCluster.Core.Steps;
 
-/// <summary>One contiguous range [Offset, Offset + Length) of the flat gradient.</summary>
-public readonly record struct GradientPart(int Offset, int Length)
-{
-    public int End => Offset + Length;
-
-    public override string ToString() => $"[{Offset},{End})";
-}
-
 /// <summary>
 /// The ranges in which a micro-batch's gradient is handed over while backpropagation is still
 /// running. Backward finishes the output layer first, then the layers from the top down, then the

@@ -3,18 +3,6 @@ using System.Numerics;
 namespace RnnCluster.Core.Steps;
 
 /// <summary>
-/// A node of the fixed reduction tree over micro-batches [0, M): the half-open range [Lo, Hi).
-/// </summary>
-public readonly record struct TreeNode(int Lo, int Hi)
-{
-    public int Count => Hi - Lo;
-
-    public bool IsLeaf => Hi - Lo == 1;
-
-    public override string ToString() => $"[{Lo},{Hi})";
-}
-
-/// <summary>
 /// The fixed order in which the M micro-batch gradients of a step are summed. Node [lo, hi)
 /// with n = hi − lo &gt; 1 splits at lo + (largest power of two below n), so for M = 8 the tree is
 /// ((0+1)+(2+3))+((4+5)+(6+7)). Float addition is commutative, so only the tree's shape fixes

@@ -3,9 +3,6 @@ using RnnCluster.Core.Optim;
 
 namespace RnnCluster.Core.Steps;
 
-/// <summary>What one step did.</summary>
-public readonly record struct StepReport(long Step, double Loss, UpdateResult Update);
-
 /// <summary>
 /// The single-process definition of a training step, built from exactly the pieces the actor
 /// system distributes — the sampler inside <see cref="GradientComputer"/>, the fixed

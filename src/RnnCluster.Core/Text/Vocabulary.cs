@@ -1,11 +1,5 @@
 namespace RnnCluster.Core.Text;
 
-public enum TokenizerKind
-{
-    Char = 0,
-    Word = 1,
-}
-
 /// <summary>
 /// The token set of a model, saved with it: id i is Tokens[i]. For character vocabularies a
 /// token is one Unicode scalar value (1 or 2 UTF-16 chars); for word vocabularies it is a

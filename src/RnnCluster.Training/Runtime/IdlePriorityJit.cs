@@ -8,8 +8,8 @@ namespace RnnCluster.Training.Runtime;
 /// Why: a worker process bound to one CPU recompiled Akka, remoting and serializer code at tier 1
 /// for about a second of CPU in bursts of half a second, while its compute thread waited for that
 /// CPU; in a synchronous run the other worker then waited too. With the thread at idle priority
-/// the same work happens in the gaps of each step (docs/performance.md, "The JIT's tier-up
-/// thread at idle priority"). The runtime creates that thread on demand and lets it exit after a few idle
+/// the same work happens in the gaps of each step (docs/decisions/0020-tier-up-thread-at-idle-priority.md).
+/// The runtime creates that thread on demand and lets it exit after a few idle
 /// seconds, so a background thread looks for new ones every 50 ms. Only threads
 /// whose OS name starts with the given prefix are touched; elsewhere than Linux nothing happens.
 /// </summary>

@@ -6,7 +6,7 @@ namespace RnnCluster.Training.Runtime;
 /// spins and yields before it blocks. On a CPU that a compute thread keeps busy every yield is a
 /// turn taken from the gradient math: with the machine saturated, a waiting bulk-channel writer
 /// stayed runnable for most of each step and preempted the compute threads hundreds of times a
-/// second (docs/performance.md, "Spinning threads"). Hand-overs here happen a few times per step,
+/// second (docs/decisions/0013-no-spinning-waits.md). Hand-overs here happen a few times per step,
 /// so the microseconds of a kernel wake-up cost nothing.
 /// </summary>
 internal sealed class QuietQueue<T>

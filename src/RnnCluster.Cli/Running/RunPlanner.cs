@@ -1,0 +1,165 @@
+using System.CommandLine;
+using RnnCluster.Cli.Commands;
+using RnnCluster.Core.Data;
+using RnnCluster.Core.Model;
+using RnnCluster.Core.Optim;
+using RnnCluster.Core.Text;
+using RnnCluster.Training.Coordinator;
+using RnnCluster.Training.Node;
+using RnnCluster.Training.ParameterServer;
+using RnnCluster.Training.Store;
+using RnnCluster.Training.Wire;
+using RnnCluster.Training.Worker;
+
+namespace RnnCluster.Cli.Running;
+
+/// <summary>
+/// Turns `train`/`node` options into a <see cref="RunRequest"/>. A resumed run starts from its
+/// stored definition: options not given keep the stored values, options given must match them.
+/// Everything the parameter server would refuse once the cluster is up (an existing or unknown
+/// run, a changed trajectory) is refused here first, as a usage error.
+/// </summary>
+internal static class RunPlanner
+{
+    /// <param name="startsRun">
+    /// False where the plan only tells a worker node what to expect: the run is the coordinator's,
+    /// and whether its id is new is not this process's question.
+    /// </param>
+    public static async Task<RunPlan> PlanAsync(ParseResult p, RunArguments a, StoreOptions? store, ulong? runSeed = null, bool startsRun = true)
+    {
+        string? resume = p.GetValue(a.Resume);
+        string runId = resume ?? p.GetValue(a.RunId) ?? $"run-{DateTime.Now:yyyyMMdd-HHmmss}";
+        if (resume is not null && p.GetValue(a.RunId) is { } other && other != resume)
+            throw new UsageException($"--run-id {other} and --resume {resume} name different runs.");
+        if (runId.Length == 0 || runId.Length > 100 || runId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\'))
+            throw new UsageException($"Run id '{runId}' must be 1–100 characters without spaces or slashes.");
+        a.Check(p);
+        RunDefinition? stored = null;
+        if (resume is not null)
+        {
+            if (store is null)
+                throw new UsageException("--resume needs the run's store: give --db FILE or --connection STRING.");
+            stored = await RunStoreCheck.ReadResumedAsync(store, resume);
+        }
+
+        var (text, corpusName) = LoadCorpus(p, a, stored);
+        var vocabulary = stored is not null && !RunArguments.Given(p, a.Tokens)
+            ? stored.Vocabulary.ToVocabulary()
+            : null;
+        ITokenizer tokenizer;
+        if (vocabulary is not null)
+        {
+            tokenizer = TokenizerFactory.Create(vocabulary);
+        }
+        else
+        {
+            var kind = RunArguments.ParseTokens(p.GetValue(a.Tokens)!);
+            tokenizer = TokenizerFactory.Build(kind, text, p.GetValue(a.MaxVocab));
+        }
+        int[] tokens;
+        try
+        {
+            tokens = tokenizer.Encode(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CorpusException($"{corpusName} cannot be encoded with the run's vocabulary: {e.Message}");
+        }
+        var split = TrainValidationSplit.Create(tokens);
+
+        var storedModel = stored?.Model.ToModel();
+        var storedSettings = stored?.Settings.ToSettings();
+        var model = new ModelDescription(
+            Pick(p, a.Cell, storedModel?.Cell, RunArguments.ParseCell),
+            tokenizer.Vocabulary.Count,
+            Pick(p, a.Embed, storedModel?.Embed),
+            Pick(p, a.Hidden, storedModel?.Hidden),
+            Pick(p, a.Layers, storedModel?.Layers),
+            Pick(p, a.Dropout, storedModel?.Dropout));
+        try { model.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+
+        var optimizer = new OptimizerSettings(
+            Pick(p, a.Optimizer, storedSettings?.Optimizer.Kind, RunArguments.ParseOptimizer),
+            Pick(p, a.Lr, storedSettings?.Optimizer.LearningRate),
+            WeightDecay: Pick(p, a.WeightDecay, storedSettings?.Optimizer.WeightDecay),
+            Momentum: Pick(p, a.Momentum, storedSettings?.Optimizer.Momentum));
+        var schedule = new LrSchedule(
+            Pick(p, a.Schedule, storedSettings?.Schedule.Kind, RunArguments.ParseSchedule),
+            Pick(p, a.Warmup, storedSettings?.Schedule.WarmupSteps),
+            Pick(p, a.DecaySteps, storedSettings?.Schedule.DecaySteps),
+            Pick(p, a.DecayFactor, storedSettings?.Schedule.DecayFactor));
+        var settings = new TrainingSettings(
+            runSeed ?? RunSeed(p, a, storedSettings?.Seed),
+            Pick(p, a.Seq, storedSettings?.SeqLen),
+            Pick(p, a.Batch, storedSettings?.Batch),
+            Pick(p, a.MicroBatches, storedSettings?.MicroBatches),
+            optimizer, schedule,
+            Pick(p, a.Clip, storedSettings?.ClipNorm));
+        try { settings.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+
+        CorpusLoader.EnsureLongEnough(split.TrainCount, settings.SeqLen, $"The training part (90%) of {corpusName}");
+        var mode = Pick(p, a.Mode, stored?.Mode, RunArguments.ParseMode);
+        int staleness = Pick(p, a.Staleness, stored?.Staleness);
+        if (staleness < 0)
+            throw new UsageException("--staleness must be >= 0.");
+        var train = split.Train.ToArray();
+        var validation = split.ValidationWithContext.ToArray();
+        var definition = new RunDefinition(ModelWire.From(model), VocabularyWire.From(tokenizer.Vocabulary), SettingsWire.From(settings),
+            CorpusFingerprint.Of(train, validation), train.Length, validation.Length, mode, staleness, corpusName);
+        if (stored is not null)
+            RunStoreCheck.EnsureResumable(runId, stored, definition);
+
+        long windows = Math.Max(1, (train.Length - 1) / settings.SeqLen);
+        long? steps = p.GetValue(a.Steps);
+        double? epochs = p.GetValue(a.Epochs);
+        long targetSteps = steps ?? (epochs is { } epochCount ? (long)Math.Ceiling(epochCount * windows / settings.Batch) : 1000);
+        if (targetSteps < 1)
+            throw new UsageException("The run must have at least one step.");
+        if (resume is null && startsRun && store is not null)
+            await RunStoreCheck.EnsureNewAsync(store, runId);
+
+        var request = new RunRequest(runId, definition, train, validation, resume is not null, targetSteps,
+            new CheckpointPolicy(p.GetValue(a.CheckpointEvery), p.GetValue(a.KeepCheckpoints)), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
+            p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null);
+        return new RunPlan(request, tokenizer.Vocabulary, $"{corpusName} ({tokens.Length:N0} tokens, vocabulary {tokenizer.Vocabulary.Count})", windows);
+    }
+
+    private static (string Text, string Name) LoadCorpus(ParseResult p, RunArguments a, RunDefinition? stored)
+    {
+        string? file = p.GetValue(a.Corpus);
+        string? dataset = p.GetValue(a.Dataset);
+        if (file is null && dataset is null && stored is not null)
+        {
+            if (BuiltInDatasets.TryGet(stored.CorpusName, out _))
+                dataset = stored.CorpusName;
+            else if (File.Exists(stored.CorpusName))
+                file = stored.CorpusName;
+            else
+                throw new UsageException($"The run was trained on '{stored.CorpusName}', which is not here; pass --corpus FILE with the same text.");
+        }
+        if (file is not null)
+            return (CorpusLoader.Load(file), Path.GetFullPath(file));
+        dataset ??= BuiltInDatasets.Reber;
+        try
+        {
+            return (BuiltInDatasets.Get(dataset), dataset);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    // `node` has no --seed option of its own (there --seed names seed nodes); an unparsed option
+    // would read as 0, so it falls back to the stored seed or the same default as `train`.
+    private static ulong RunSeed(ParseResult p, RunArguments a, ulong? stored) =>
+        p.GetResult(a.Seed) is null ? stored ?? RunArguments.DefaultSeed : Pick(p, a.Seed, stored);
+
+    private static T Pick<T>(ParseResult p, Option<T> option, T? stored) where T : struct =>
+        RunArguments.Given(p, option) || stored is null ? p.GetValue(option) : stored.Value;
+
+    private static TOut Pick<TOut>(ParseResult p, Option<string> option, TOut? stored, Func<string, TOut> parse) where TOut : struct =>
+        RunArguments.Given(p, option) || stored is null ? parse(p.GetValue(option)!) : stored.Value;
+}

@@ -1,0 +1,7 @@
+namespace RnnCluster.Core.Text;
+
+public enum TokenizerKind
+{
+    Char = 0,
+    Word = 1,
+}
