@@ -40,11 +40,12 @@ public sealed class AsyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, St
     {
         _held.Remove(worker);
         Roster.Release(worker);
-        return StepPlan<TWorker>.Hand(AssignTo(worker));
+        return FinishIfStoppedAndIdle(StepPlan<TWorker>.Hand(AssignTo(worker)));
     }
 
-    public override StepPlan<TWorker> Applied(long update, double reduceMs, double applyMs, int maxStaleness)
+    public override StepPlan<TWorker> Applied(long update, double trainLoss, double reduceMs, double applyMs, int maxStaleness)
     {
+        Statistics.TrainLoss = trainLoss;
         _applied = update + 1;
         _maxStaleness = Math.Max(_maxStaleness, maxStaleness);
         Statistics.Progressed(_applied);
@@ -73,8 +74,12 @@ public sealed class AsyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, St
     {
         if (_held.Remove(worker, out long sequence))
             _retry.Enqueue(sequence);
-        return StepPlan<TWorker>.Hand(AssignIdle());
+        return FinishIfStoppedAndIdle(StepPlan<TWorker>.Hand(AssignIdle()));
     }
+
+    /// <summary>After a stop nothing new is handed out: once nobody holds work, the run ends (no further update may come).</summary>
+    private StepPlan<TWorker> FinishIfStoppedAndIdle(StepPlan<TWorker> plan) =>
+        StopRequested && !Roster.AnyAssigned ? Finish(progressed: false) : plan;
 
     private List<Assignment<TWorker>> AssignIdle() => Roster.Idle.SelectMany(AssignTo).ToList();
 

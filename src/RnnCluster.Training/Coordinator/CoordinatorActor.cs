@@ -86,12 +86,7 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
         Become(() =>
         {
             Run<WorkDone>(d => Execute(_scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs)));
-            Run<StepApplied>(a =>
-            {
-                if (a.Step == _scheduler.Progress)
-                    _status.TrainLoss = a.TrainLoss;
-                Execute(_scheduler.Applied(a.Step, a.ReduceMs, a.ApplyMs, a.MaxStaleness));
-            });
+            Run<StepApplied>(a => Execute(_scheduler.Applied(a.Step, a.TrainLoss, a.ReduceMs, a.ApplyMs, a.MaxStaleness)));
             Run<MissingMicroBatches>(m => Execute(_scheduler.Missing(m.Step, m.MicroBatches)));
             Run<GradientRefused>(r => Execute(_scheduler.Refused(r.Step, r.Lo, r.Hi, r.WorkerId, r.Reason)));
             Receive<StepDeadline>(d => Execute(_scheduler.DeadlinePassed(d.Step)));
@@ -139,8 +134,8 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
                 FinishRun();
             });
             Receive<EvaluationDeadline>(_ => FinishRun("no validation result in time; finishing without it"));
-            Run<RunFinished>(f => EndRun(true, _scheduler.EndMessage(f.Step), f.Step / RunLength.Of(_request).UpdatesPerStep));
-            Run<WorkDone>(d => _scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs)); // a late one still counts in the timings
+            Run<WorkDone>(d => _scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs)); // late ones still count, in the timings…
+            Run<StepApplied>(a => _scheduler.Applied(a.Step, a.TrainLoss, a.ReduceMs, a.ApplyMs, a.MaxStaleness)); // …and the loss
             Common(onLost: (_, _) => ValidateOrFinish(), finishing: true);                 // the lost one may have been validating
         });
     }
@@ -199,6 +194,8 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
         Run<RunAborted>(a => EndRun(false, $"{a.Reason}. The last good checkpoint is kept."));
         Run<CheckpointSaved>(c => Publish($"checkpoint of step {_status.LastCheckpoint = c.Step} saved"));
         Run<EvaluationResult>(RecordEvaluation);
+        if (finishing) // also while a lost server's successor is awaited: its predecessor may have saved the end
+            Run<RunFinished>(f => EndRun(true, _scheduler.EndMessage(f.Step), f.Step / RunLength.Of(_request).UpdatesPerStep));
         Receive<ActorLost>(lost => Lose(lost.Actor, lost.Why));
         ReceiveAny(m => Log.Debug("Run '{0}': {1} is not for this state.", RunId, m.GetType().Name));
     }

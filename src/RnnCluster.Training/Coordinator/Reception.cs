@@ -46,8 +46,10 @@ public sealed class Reception : ReceiveActor, IWithTimers
         });
         Receive<RegisterNode>(register =>
         {
-            if (MessagePackMessageSerializer.ProtocolMismatch(register.ProtocolVersion) is null && _nodes.Add(Sender))
-                Sender.Tell(_ended ?? (object)new NodeRegistered(welcome.RunId));
+            if (MessagePackMessageSerializer.ProtocolMismatch(register.ProtocolVersion) is not null)
+                return;
+            _nodes.Add(Sender);
+            Sender.Tell(_ended ?? (object)new NodeRegistered(welcome.RunId)); // every time: a repeat re-delivers an end that was lost
         });
         Receive<RunEnded>(ended =>
         {

@@ -59,7 +59,8 @@ public abstract class StepScheduler<TWorker>(WorkerRoster<TWorker> roster, StepS
 
     public abstract StepPlan<TWorker> WorkDone(TWorker worker, long step, double computeMs, double waitMs);
 
-    public abstract StepPlan<TWorker> Applied(long step, double reduceMs, double applyMs, int maxStaleness);
+    /// <summary>The server applied <paramref name="step"/> (an update in async mode) with this mean loss.</summary>
+    public abstract StepPlan<TWorker> Applied(long step, double trainLoss, double reduceMs, double applyMs, int maxStaleness);
 
     public abstract StepPlan<TWorker> Missing(long step, int[] microBatches);
 

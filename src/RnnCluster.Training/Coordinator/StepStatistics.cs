@@ -15,6 +15,9 @@ public sealed class StepStatistics(CoordinatorSettings settings, long tokensPerS
 
     public IReadOnlyDictionary<string, int> Shares => _shares;
 
+    /// <summary>The training loss of the last applied step (or update).</summary>
+    public double TrainLoss { get; set; } = double.NaN;
+
     /// <summary>Time since this session's first step (the time budget counts from there).</summary>
     public TimeSpan TrainingElapsed => _trainingStartedAt < 0 ? TimeSpan.Zero : time.GetElapsedTime(_trainingStartedAt);
 

@@ -71,13 +71,14 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
         return StepPlan<TWorker>.Nothing;
     }
 
-    public override StepPlan<TWorker> Applied(long step, double reduceMs, double applyMs, int maxStaleness)
+    public override StepPlan<TWorker> Applied(long step, double trainLoss, double reduceMs, double applyMs, int maxStaleness)
     {
         // Not only while in flight: a restarted server may finish a step from gradients of shares
         // handed out before it was lost, while this coordinator still waits for workers.
         if (step != _step)
             return StepPlan<TWorker>.Nothing;
         Statistics.StepApplied(step, reduceMs, applyMs);
+        Statistics.TrainLoss = trainLoss;
         _inFlight = false;
         Roster.ReleaseAll();
         _step = step + 1;

@@ -47,7 +47,6 @@ public sealed class ParameterServerActor : ReceivePersistentActor
     public override string PersistenceId { get; }
 
     public override Recovery Recovery => new(SnapshotSelectionCriteria.None); // checkpoints are loaded after recovery, newest first, so a corrupt one can be skipped
-
     public static Props Props(string runId, ParameterServerSettings settings) => Akka.Actor.Props.Create(() => new ParameterServerActor(runId, settings));
 
     protected override bool AroundReceive(Receive receive, object message) =>
@@ -156,6 +155,8 @@ public sealed class ParameterServerActor : ReceivePersistentActor
                 DeleteSnapshot(sequenceNr);
             if (step == _run.Version)
                 Finished();
+            else if (_finishRequester is not null)
+                SaveCheckpoint(); // async: an update in flight was applied meanwhile; the end is the newer state
         });
         Command<SaveSnapshotFailure>(f =>
         {
@@ -179,7 +180,7 @@ public sealed class ParameterServerActor : ReceivePersistentActor
             Become(() =>
             {
                 Command<BeginRun>(_ => Sender.Tell(new RunRefused(_runId, "the run diverged in this session; resume it in a new one")));
-                CommandAny(_ => { });
+                CommandAny(m => (m as ITensorMessage)?.Blob.Dispose());
             });
             return;
         }
@@ -234,7 +235,8 @@ public sealed class ParameterServerActor : ReceivePersistentActor
     {
         if (_finishRequester is null)
             return;
-        _ledger?.Flush();
+        if (_ledger?.Flush() is { } error)
+            _log.Warning("Run '{0}': the ledger {1} is incomplete: {2}", _runId, _settings.LedgerPath, error);
         _finishRequester.Tell(new RunFinished(_runId, _run.Version));
         _finishRequester = null;
     }

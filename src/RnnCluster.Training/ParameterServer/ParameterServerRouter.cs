@@ -31,7 +31,10 @@ public sealed class ParameterServerRouter : ReceiveActor
         {
             var child = Context.Child(ChildName(message.RunId));
             if (child.IsNobody())
+            {
                 _log.Warning("Parameter server has no run '{0}'; dropping {1} from {2}.", message.RunId, message.GetType().Name, Sender);
+                (message as ITensorMessage)?.Blob.Dispose();
+            }
             else
                 child.Forward(message);
         });

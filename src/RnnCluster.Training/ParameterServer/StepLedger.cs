@@ -14,6 +14,9 @@ public sealed class StepLedger : IDisposable
     private readonly Thread _writer;
     private readonly string _path;
 
+    /// <summary>Why the last write failed (a full disk, a removed directory), or null; later lines are still tried.</summary>
+    public string? LastError { get; private set; }
+
     public StepLedger(string path)
     {
         _path = path;
@@ -23,12 +26,13 @@ public sealed class StepLedger : IDisposable
 
     public void Append(string runId, long step, IReadOnlyList<LedgerEntry> entries) => _lines.Add(Line(runId, step, entries));
 
-    /// <summary>Waits until every line appended so far is in the file (before the run reports its end).</summary>
-    public void Flush()
+    /// <summary>Waits until every line appended so far is in the file (before the run reports its end); why a write failed, or null.</summary>
+    public string? Flush()
     {
         using var written = new ManualResetEventSlim();
         _lines.Add(written);
         written.Wait();
+        return LastError;
     }
 
     public static string Line(string runId, long step, IReadOnlyList<LedgerEntry> entries)
@@ -61,7 +65,16 @@ public sealed class StepLedger : IDisposable
             if (item is ManualResetEventSlim flushed)
                 flushed.Set();
             else
-                File.AppendAllText(_path, item + "\n");
+            {
+                try
+                {
+                    File.AppendAllText(_path, item + "\n");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    LastError = e.Message; // the run goes on; the ledger is an audit aid
+                }
+            }
         }
     }
 

@@ -21,6 +21,14 @@ public static class ForcedSerialization
 
     public static bool IsOn(ActorSystem system) => system.Settings.Config.GetBoolean(ConfigPath, false);
 
+    /// <summary>The message whose blob the receiver of <paramref name="message"/> owns: the last copy made of it, or itself.</summary>
+    public static object Owned(object message)
+    {
+        while (Copies.TryGetValue(message, out var copy))
+            message = copy;
+        return message;
+    }
+
     public static object RoundTrip(ActorSystem system, object message)
     {
         if (message is not IRnnClusterMessage)

@@ -26,6 +26,9 @@ public abstract class RunActor : ReceiveActor
         if (RunId is not null && message.RunId == RunId)
             handle(message);
         else
+        {
             Log.Warning("{0} ignores {1} of run '{2}' from {3} (its run: '{4}').", Self.Path.Name, typeof(T).Name, message.RunId, Sender, RunId ?? "none");
+            (message as ITensorMessage)?.Blob.Dispose();
+        }
     });
 }

@@ -26,5 +26,6 @@ public sealed class TensorReclaimer : ReceiveActor
             Context.System.EventStream.Subscribe(Self, type);
     }
 
-    private static void Reclaim(object message) => (message as ITensorMessage)?.Blob.Dispose();
+    // A message that was round-tripped gave its own share up already: its copy's share is the one left.
+    private static void Reclaim(object message) => (ForcedSerialization.Owned(message) as ITensorMessage)?.Blob.Dispose();
 }

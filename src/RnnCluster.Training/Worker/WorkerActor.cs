@@ -75,7 +75,6 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
 
     private void OnWelcome(WorkerWelcome welcome)
     {
-        WatchCoordinator(Sender);
         switch (WelcomeCheck.Judge(welcome, _expect))
         {
             case WelcomeCheck.Refused refused:
@@ -88,6 +87,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
                 }
                 return;
             case WelcomeCheck.Accepted run:
+                WatchCoordinator(Sender);
                 (_run, _agenda, _evaluations) = (welcome, new WorkAgenda(welcome.Mode == TrainingMode.Sync), new EvaluationQueue(welcome.Mode == TrainingMode.Async));
                 var self = Self;
                 Timers.Cancel(RegisterTimer);
@@ -121,6 +121,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         Receive<WorkerWelcome>(welcome => // the register timer fired again, or a new coordinator
         {
             WatchCoordinator(Sender);
+            Timers.Cancel(RegisterTimer);
             if (welcome.RunId == _run!.RunId)
                 _coordinator.Tell(new WorkerReady(_run.RunId, _workerId));
             else
@@ -165,6 +166,8 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         });
         Receive<Terminated>(t =>
         {
+            if (t.ActorRef.Equals(_parameterServerDirect))
+                _parameterServerDirect = null; // the singleton proxy finds its successor
             if (!t.ActorRef.Equals(_coordinatorDirect))
                 return;
             // The coordinator died (its node failed or moved): forget its assignments and register
@@ -198,8 +201,8 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
             var self = Self;
             _thread.Post(() => self.Tell(new EvaluationDone(request.RunId, parameters.Version, _evaluator!.MeanLoss(parameters.Parameters.Floats))));
         }
-        else if (_evaluations.Wanted(parameters?.Version ?? long.MinValue) is { } wanted && _agenda.Ask(wanted) is { } ask)
-            RequestParameters(ask); // also when it has none yet: a run resumed at its last step validates before any work
+        else if (_evaluations.Wanted(parameters?.Version ?? long.MinValue) is { } wanted) // also with none yet: a run resumed at its last step validates first
+            _parameterServer.Tell(new RequestParameters(_run!.RunId, wanted, _workerId));
     }
 
     private void Compute(AssignWork work, ParametersAvailable parameters)
@@ -223,7 +226,8 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
     /// <summary>Parameters came from the server (whose own actor answers from now on); those no longer needed go back to the pool through the compute thread, behind any work still reading them.</summary>
     private void Received(ParametersAvailable? unused)
     {
-        _parameterServerDirect = Sender;
+        if (!Sender.Equals(_parameterServerDirect))
+            Context.Watch(_parameterServerDirect = Sender);
         if (unused is not null)
             _thread.Post(() => unused.Parameters.Dispose());
         Next();

@@ -60,12 +60,12 @@ public sealed class AsyncStepSchedulerTests
         var scheduler = Scheduler(steps: 2, ready: ["a"]);
         scheduler.Begin(0, newSession: true);
         for (long u = 0; u < 3; u++)
-            Assert.False(scheduler.Applied(u, 0, 1, 0).Progressed);
-        Assert.True(scheduler.Applied(3, 0, 1, 1).Progressed);
+            Assert.False(scheduler.Applied(u, 1.5, 0, 1, 0).Progressed);
+        Assert.True(scheduler.Applied(3, 1.5, 0, 1, 1).Progressed);
         Assert.Equal(1, scheduler.Step);
         for (long u = 4; u < 7; u++)
-            Assert.False(scheduler.Applied(u, 0, 1, 0).Finish);
-        Assert.True(scheduler.Applied(7, 0, 1, 0).Finish);
+            Assert.False(scheduler.Applied(u, 1.5, 0, 1, 0).Finish);
+        Assert.True(scheduler.Applied(7, 1.5, 0, 1, 0).Finish);
         Assert.Equal(1, scheduler.MaxStaleness);
         Assert.EndsWith("(max staleness applied 1, bound 1)", scheduler.EndMessage(8));
     }
@@ -77,6 +77,18 @@ public sealed class AsyncStepSchedulerTests
         scheduler.Begin(0, newSession: true);
         Assert.False(scheduler.Stop().Finish);
         Assert.Empty(scheduler.WorkDone("a", 0, 5, 0).Assignments);
-        Assert.True(scheduler.Applied(0, 0, 1, 0).Finish);
+        Assert.True(scheduler.Applied(0, 1.5, 0, 1, 0).Finish);
+    }
+
+    [Fact]
+    public void A_stop_with_no_update_left_to_apply_ends_when_the_last_worker_gives_its_micro_batch_back()
+    {
+        var scheduler = Scheduler(steps: 10, ready: ["a", "b"]);
+        scheduler.Begin(0, newSession: true);
+        Assert.False(scheduler.Stop().Finish);
+        Assert.False(scheduler.Refused(0, 0, 1, "a", GradientRefusals.Stale + ": too old").Finish);
+        Assert.False(scheduler.WorkDone("a", 0, 5, 0).Finish);  // b still holds one
+        _roster.Remove("b");
+        Assert.True(scheduler.Lost("b", [1]).Finish);            // nobody holds work, and nothing is handed out after a stop
     }
 }

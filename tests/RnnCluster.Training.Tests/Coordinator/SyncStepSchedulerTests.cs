@@ -57,7 +57,7 @@ public sealed class SyncStepSchedulerTests
         Assert.Equal(["a", "b"], scheduler.WorkerReady("b").Assignments.Select(a => a.Worker));
         Assert.True(_roster.Remove("b") is not null);
         scheduler.WorkDone("a", 0, 10, 0);
-        var next = scheduler.Applied(0, 1, 1, 0);
+        var next = scheduler.Applied(0, 1.5, 1, 1, 0);
         Assert.Equal([0, 1, 2, 3], Shares(next)["a"]);
         Assert.True(next.Progressed);
     }
@@ -72,7 +72,7 @@ public sealed class SyncStepSchedulerTests
         var plan = scheduler.WorkerReady("b");
         Assert.Empty(plan.Assignments);
         Assert.True(plan.QueryMissing);
-        Assert.Equal(1, scheduler.Applied(0, 1, 1, 0).Assignments[0].Step);
+        Assert.Equal(1, scheduler.Applied(0, 1.5, 1, 1, 0).Assignments[0].Step);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class SyncStepSchedulerTests
         Assert.False(scheduler.Stop().Finish); // the step is in flight
         scheduler.WorkDone("a", 0, 10, 0);
         Assert.False(scheduler.Stop().Finish); // done by the worker, not yet applied
-        var after = scheduler.Applied(0, 1, 1, 0);
+        var after = scheduler.Applied(0, 1.5, 1, 1, 0);
         Assert.True(after.Finish);
         Assert.Empty(after.Assignments);
         Assert.StartsWith("stopped at step 1", scheduler.EndMessage(1), StringComparison.Ordinal);
@@ -135,12 +135,12 @@ public sealed class SyncStepSchedulerTests
     {
         var scheduler = Scheduler(1, steps: 4, validateEvery: 2, ready: ["a"]);
         scheduler.Begin(0, newSession: true);
-        Assert.False(scheduler.Applied(0, 1, 1, 0).Validate);
-        var second = scheduler.Applied(1, 1, 1, 0);
+        Assert.False(scheduler.Applied(0, 1.5, 1, 1, 0).Validate);
+        var second = scheduler.Applied(1, 1.5, 1, 1, 0);
         Assert.True(second.Validate);
         Assert.Equal(2, second.Assignments.Single().Step);
-        scheduler.Applied(2, 1, 1, 0);
-        var last = scheduler.Applied(3, 1, 1, 0);
+        scheduler.Applied(2, 1.5, 1, 1, 0);
+        var last = scheduler.Applied(3, 1.5, 1, 1, 0);
         Assert.True(last.Finish && last.Progressed);
         Assert.False(last.Validate); // the final validation comes with Finish
         Assert.Equal("finished at step 4", scheduler.EndMessage(4));
@@ -178,7 +178,7 @@ public sealed class SyncStepSchedulerTests
     {
         var scheduler = Scheduler(2, ready: ["a"]);
         scheduler.Begin(0, newSession: true);
-        scheduler.Applied(0, 1, 1, 0);
+        scheduler.Applied(0, 1.5, 1, 1, 0);
         scheduler.Abandon();
         Assert.False(_roster.AnyAssigned);
         var plan = scheduler.Begin(1, newSession: false); // the restarted server resumed from its checkpoint of step 1

@@ -52,4 +52,15 @@ public sealed class RunHistoryAndLedgerTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void A_ledger_that_cannot_be_written_says_why_and_keeps_the_run_going()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"no-such-dir-{Guid.NewGuid():N}", "ledger.jsonl");
+        using var ledger = new StepLedger(path);
+        ledger.Append("r", 0, [new LedgerEntry(0, 1, "w")]);
+        Assert.Contains("no-such-dir", ledger.Flush());
+        ledger.Append("r", 1, [new LedgerEntry(0, 1, "w")]);
+        Assert.NotNull(ledger.Flush()); // the writer is still there: flushing does not hang
+    }
 }

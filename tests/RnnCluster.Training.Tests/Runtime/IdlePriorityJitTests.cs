@@ -100,7 +100,8 @@ public sealed class IdlePriorityJitTests
         Assert.Equal(SchedOther, PolicyOf(target.Tid));
         using (var watcher = IdlePriorityJit.Start(prefix))
         {
-            await AwaitConditionAsync(() => PolicyOf(target.Tid) == SchedIdle, "the named thread is at idle priority");
+            // The watcher counts a thread just after moving it: wait for both.
+            await AwaitConditionAsync(() => PolicyOf(target.Tid) == SchedIdle && watcher.Demoted == 1, "the named thread is at idle priority and counted");
             Assert.Equal(1, watcher.Demoted);
             Assert.Equal(SchedOther, PolicyOf(other.Tid));
             Assert.Equal(SchedOther, PolicyOf(unnamed.Tid));
