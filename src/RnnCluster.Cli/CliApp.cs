@@ -13,6 +13,7 @@ internal static class CliApp
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(CheckpointsCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         return root;
     }
 }

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Model;
+using RnnCluster.Interop.Onnx;
+using RnnCluster.Interop.PyTorch;
 using RnnCluster.Training.Store;
 
 namespace RnnCluster.Cli.Commands;
@@ -52,32 +54,57 @@ internal static class CheckpointsCommand
         var store = new StoreArguments();
         var run = new Option<string>("--run") { Description = "run id", Required = true };
         var step = new Option<long?>("--step") { Description = "checkpoint step (default: the latest readable one)" };
-        var output = new Option<string>("--out") { Description = "file for the flat parameter buffer (raw little-endian float32, in parameter order)", Required = true };
-        var full = new Option<bool>("--checkpoint") { Description = "write the whole checkpoint file (versioned, checksummed) instead of raw parameters" };
-        var command = new Command("export", "Write a checkpoint's parameters (raw float32) or the whole checkpoint to a file");
+        var output = new Option<string>("--out") { Description = "file to write", Required = true };
+        var format = new Option<string>("--format")
+        {
+            Description = "raw (little-endian float32 in parameter order), safetensors (PyTorch state_dict layout) or onnx (opset 17, states in and out)",
+            DefaultValueFactory = _ => "raw",
+        };
+        var full = new Option<bool>("--checkpoint") { Description = "raw: write the whole checkpoint file (versioned, checksummed) instead of the parameters" };
+        var printPyTorch = new Option<bool>("--print-pytorch") { Description = "safetensors: print the lines of PyTorch that load the file" };
+        var command = new Command("export", "Write a checkpoint's parameters (raw, safetensors or ONNX) or the whole checkpoint to a file");
         store.AddTo(command);
-        foreach (var option in new Option[] { run, step, output, full })
+        foreach (var option in new Option[] { run, step, output, format, full, printPyTorch })
             command.Options.Add(option);
         command.SetAction(async p => await CommandRunner.Guard(async () =>
         {
             string path = p.GetValue(output)!;
+            string kind = p.GetValue(format)!.ToLowerInvariant();
+            if (kind is not ("raw" or "safetensors" or "onnx"))
+                throw new UsageException($"--format must be raw, safetensors or onnx, not '{p.GetValue(format)}'.");
+            if (p.GetValue(full) && kind != "raw")
+                throw new UsageException("--checkpoint writes our own checkpoint file; it goes with --format raw only.");
+            if (p.GetValue(printPyTorch) && kind != "safetensors")
+                throw new UsageException("--print-pytorch goes with --format safetensors.");
             if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory && !Directory.Exists(directory))
                 throw new UsageException($"The directory of --out '{path}' does not exist.");
             await using var reader = await CheckpointStore.OpenAsync(store.Read(p), readOnly: true);
             var loaded = await reader.LoadAsync(p.GetValue(run)!, p.GetValue(step));
             foreach (var skipped in loaded.Skipped)
                 Console.Error.WriteLine($"warning: skipped {skipped}");
+            var c = loaded.Checkpoint;
+            // Built in memory first: a refusal (an unsupported model) leaves no file behind.
+            byte[]? bytes = kind switch
+            {
+                "safetensors" => SafetensorsExport.Serialize(c.Model, c.Vocabulary, c.Parameters, c.RunId, c.Step),
+                "onnx" => OnnxExport.Serialize(c.Model, c.Vocabulary, c.Parameters, c.RunId, c.Step),
+                _ => null,
+            };
             string tmp = path + ".tmp";
             await using (var file = File.Create(tmp))
             {
-                if (p.GetValue(full))
-                    CheckpointFormat.WriteTo(file, loaded.Checkpoint);
+                if (bytes is not null)
+                    file.Write(bytes);
+                else if (p.GetValue(full))
+                    CheckpointFormat.WriteTo(file, c);
                 else
-                    CheckpointFormat.WriteRawParameters(file, loaded.Checkpoint.Parameters);
+                    CheckpointFormat.WriteRawParameters(file, c.Parameters);
             }
             File.Move(tmp, path, overwrite: true);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"run {loaded.Checkpoint.RunId} step {loaded.Checkpoint.Step}: {loaded.Checkpoint.Parameters.Length:N0} parameters → {path} ({new FileInfo(path).Length:N0} bytes)"));
+                $"run {c.RunId} step {c.Step}: {c.Parameters.Length:N0} parameters → {path} ({kind}, {new FileInfo(path).Length:N0} bytes)"));
+            if (p.GetValue(printPyTorch))
+                Console.WriteLine(PyTorchSnippet.For(c.Model, path));
             return ExitCodes.Success;
         }));
         return command;

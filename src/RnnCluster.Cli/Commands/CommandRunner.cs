@@ -1,5 +1,6 @@
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Data;
+using RnnCluster.Interop;
 using RnnCluster.Training.Store;
 
 namespace RnnCluster.Cli.Commands;
@@ -13,7 +14,7 @@ internal static class CommandRunner
         {
             return await action();
         }
-        catch (Exception e) when (e is UsageException or CorpusException or CheckpointStoreException or CheckpointException)
+        catch (Exception e) when (e is UsageException or CorpusException or CheckpointStoreException or CheckpointException or InteropException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;

@@ -25,10 +25,16 @@ internal static class RunPlanner
     /// False where the plan only tells a worker node what to expect: the run is the coordinator's,
     /// and whether its id is new is not this process's question.
     /// </param>
-    public static async Task<RunPlan> PlanAsync(ParseResult p, RunArguments a, StoreOptions? store, ulong? runSeed = null, bool startsRun = true)
+    /// <param name="imported">
+    /// Weights made elsewhere (`import`): their vocabulary is the run's, and their sizes are the
+    /// defaults of the model options, which may only repeat them.
+    /// </param>
+    /// <param name="defaultRunId">The run id when --run-id is not given (an import's file names one).</param>
+    public static async Task<RunPlan> PlanAsync(ParseResult p, RunArguments a, StoreOptions? store, ulong? runSeed = null, bool startsRun = true,
+        (ModelDescription Model, Vocabulary Vocabulary)? imported = null, string? defaultRunId = null)
     {
         string? resume = p.GetValue(a.Resume);
-        string runId = resume ?? p.GetValue(a.RunId) ?? $"run-{DateTime.Now:yyyyMMdd-HHmmss}";
+        string runId = resume ?? p.GetValue(a.RunId) ?? defaultRunId ?? $"run-{DateTime.Now:yyyyMMdd-HHmmss}";
         if (resume is not null && p.GetValue(a.RunId) is { } other && other != resume)
             throw new UsageException($"--run-id {other} and --resume {resume} name different runs.");
         if (runId.Length == 0 || runId.Length > 100 || runId.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\'))
@@ -43,9 +49,9 @@ internal static class RunPlanner
         }
 
         var (text, corpusName) = LoadCorpus(p, a, stored);
-        var vocabulary = stored is not null && !RunArguments.Given(p, a.Tokens)
+        var vocabulary = imported?.Vocabulary ?? (stored is not null && !RunArguments.Given(p, a.Tokens)
             ? stored.Vocabulary.ToVocabulary()
-            : null;
+            : null);
         ITokenizer tokenizer;
         if (vocabulary is not null)
         {
@@ -67,7 +73,7 @@ internal static class RunPlanner
         }
         var split = TrainValidationSplit.Create(tokens);
 
-        var storedModel = stored?.Model.ToModel();
+        var storedModel = stored?.Model.ToModel() ?? imported?.Model;
         var storedSettings = stored?.Settings.ToSettings();
         var model = new ModelDescription(
             Pick(p, a.Cell, storedModel?.Cell, RunArguments.ParseCell),
@@ -78,6 +84,8 @@ internal static class RunPlanner
             Pick(p, a.Dropout, storedModel?.Dropout));
         try { model.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+        if (imported is { Model: var weights } && weights.FirstDifference(model with { Dropout = weights.Dropout }) is { } mismatch)
+            throw new UsageException($"The imported weights are {weights}, but the options ask for another model: {mismatch}.");
 
         var optimizer = new OptimizerSettings(
             Pick(p, a.Optimizer, storedSettings?.Optimizer.Kind, RunArguments.ParseOptimizer),

@@ -13,6 +13,7 @@ using Npgsql;
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Training.Node;
 using RnnCluster.Training.ParameterServer;
+using RnnCluster.Training.Wire;
 
 namespace RnnCluster.Training.Store;
 
@@ -175,6 +176,23 @@ public sealed class CheckpointStore : IAsyncDisposable
             skipped.Add(problem);
         }
         throw new CheckpointStoreException($"Run '{runId}' has no readable checkpoint: {string.Join("; ", skipped)}.");
+    }
+
+    /// <summary>
+    /// Creates run <paramref name="runId"/> from a checkpoint made elsewhere (an import), as if its
+    /// parameter server had saved it: a later <c>--resume</c> continues from it. The store must
+    /// have been opened writable; an existing run id is refused.
+    /// </summary>
+    public async Task ImportAsync(string runId, RunDefinition definition, Checkpoint checkpoint)
+    {
+        if (_system is null)
+            throw new InvalidOperationException("An import needs a store opened for writing.");
+        var created = new RunCreated(runId, definition, checkpoint.Metadata.CreatedAtUnixMs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var snapshot = new ParameterServerSnapshot(CheckpointFormat.Serialize(checkpoint), TrainingHistory.Empty);
+        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _system.ActorOf(RunImporter.Props(runId, created, checkpoint.Step, snapshot, done), "run-importer");
+        if (await done.Task.WaitAsync(Timeout) is { } problem)
+            throw new CheckpointStoreException(problem);
     }
 
     public async ValueTask DisposeAsync()
