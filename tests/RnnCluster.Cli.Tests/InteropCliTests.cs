@@ -127,6 +127,31 @@ public sealed class InteropCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_import_that_contradicts_the_file_or_takes_an_existing_run_id_is_refused_and_writes_nothing()
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        Assert.Equal(0, (await Run(dir, Tiny(db, "lm", 4))).ExitCode);
+        var export = await Export(dir, db, "lm", "safetensors");
+        string file = dir.File("lm-store.safetensors");
+        var before = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(db)));
+
+        var otherSize = await Run(dir, "import", "--format", "safetensors", file, "--db", db, "--dataset", "tiny", "--run-id", "other", "--hidden", "99");
+        Assert.Equal(2, otherSize.ExitCode);
+        Assert.Contains("The imported weights are lstm vocab=44 embed=12 hidden=24 layers=2 dropout=0, but the options ask for another model: hidden 24 vs 99.", otherSize.Error, StringComparison.Ordinal);
+
+        var taken = await Run(dir, "import", "--format", "safetensors", file, "--db", db, "--dataset", "tiny");
+        Assert.Equal(2, taken.ExitCode);
+        Assert.Contains("run 'lm' already exists", taken.Error, StringComparison.Ordinal);
+
+        var onnx = await Run(dir, "import", "--format", "onnx", file, "--db", db, "--run-id", "o");
+        Assert.Equal(2, onnx.ExitCode);
+        Assert.Contains("ONNX files are export-only", onnx.Error, StringComparison.Ordinal);
+        Assert.Equal(before, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(db))));
+        Assert.NotEmpty(export);
+    }
+
+    [Fact]
     public async Task Export_options_that_do_not_go_together_are_refused()
     {
         using var dir = new ScratchDirectory();
