@@ -70,6 +70,11 @@ public sealed class InteropCliTests(ITestOutputHelper output)
         using (var generator = new TextGenerator(weights.Model, weights.Parameters, weights.Vocabulary))
             Assert.Equal(greedy, generator.Generate(new GenerationOptions(200, 0f, 0, "The ")));
 
+        var printed = await Run(dir, "checkpoints", "export", "--db", b, "--run", "lm", "--format", "safetensors", "--out", dir.File("again.safetensors"), "--print-pytorch");
+        Assert.True(printed.ExitCode == 0, printed.ToString());
+        Assert.Contains("self.rnn = torch.nn.LSTM(12, 24, 2, batch_first=True)", printed.Output, StringComparison.Ordinal);
+        Assert.Contains($"model.load_state_dict(load_file(\"{dir.File("again.safetensors")}\"))", printed.Output, StringComparison.Ordinal);
+
         var resumed = await Run(dir, "train", "--resume", "lm", "--db", b, "--steps", "30", "--plain", "--samples", "0");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.StartsWith("run=lm steps=30 ", resumed.LastLine, StringComparison.Ordinal);
