@@ -12,7 +12,7 @@ internal sealed class CliProcess : IDisposable
     private readonly List<string> _lines = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _watches = new();
 
-    private CliProcess(string workingDirectory, IEnumerable<string> args, string? networkNamespace = null)
+    private CliProcess(string workingDirectory, IEnumerable<string> args, string? networkNamespace = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         // `ip netns exec NS cmd` and `env … cmd` exec cmd in place: the process (and its id) is dotnet's.
         var start = new ProcessStartInfo(networkNamespace is not null ? "ip" : SigIntIgnored ? "env" : "dotnet")
@@ -31,6 +31,8 @@ internal sealed class CliProcess : IDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rnncluster.dll"));
         foreach (var a in args)
             start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data, _output);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data, _error);
@@ -40,6 +42,10 @@ internal sealed class CliProcess : IDisposable
     }
 
     public static CliProcess Start(string workingDirectory, params string[] args) => new(workingDirectory, args);
+
+    /// <summary>Starts the executable with these variables added to its environment (RNNCLUSTER_* settings, say).</summary>
+    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(workingDirectory, args, environment: environment);
 
     /// <summary>
     /// Whether this test run itself ignores SIGINT: a shell script's background job (`cmd &`) and

@@ -145,7 +145,10 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
             server.KillHard();
             await server.WaitAsync(Timeout);
             server.Dispose();
-            server = CliProcess.Start(dir.Path, [.. ps, "--seed", Address(coordinatorPort)]);
+            // Acknowledged by the first coordinator, this node's agent does not register again within
+            // the run: only the end the coordinator sends every member's agent lets it exit.
+            server = CliProcess.Start(dir.Path, new Dictionary<string, string> { ["RNNCLUSTER_NODE__REGISTERED_INTERVAL"] = "1h" },
+                [.. ps, "--seed", Address(coordinatorPort)]);
             await coordinator.WaitForLine("parameter server back at step", Timeout);
 
             // 2. The coordinator dies; a new one resumes the run the parameter server still holds.

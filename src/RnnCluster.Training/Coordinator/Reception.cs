@@ -56,6 +56,12 @@ public sealed class Reception : ReceiveActor, IWithTimers
             _ended = ended;
             foreach (var node in _nodes)
                 node.Tell(ended);
+            // A node agent registers every NodeSettings.RegisteredInterval once acknowledged (by the
+            // coordinator before a restart, say); a run that ends sooner would leave such a node
+            // waiting for ever once this coordinator's process is gone. Every member's agent is told.
+            if (_cluster)
+                foreach (var member in Cluster.Get(Context.System).State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp))
+                    Context.ActorSelection(new RootActorPath(member.Address) / "user" / NodeAgent.Name).Tell(ended);
         });
         Receive<Watch>(w => Track(w.Actor));
         Receive<Unwatch>(w =>

@@ -11,6 +11,9 @@ namespace RnnCluster.Training.Node;
 /// </summary>
 public sealed class NodeAgent : ReceiveActor, IWithTimers
 {
+    /// <summary>The agent's name under /user on every node: the coordinator tells each member's agent when the run ends.</summary>
+    public const string Name = "node-agent";
+
     private readonly bool _roundTrip = ForcedSerialization.IsOn(Context.System);
     private readonly NodeSettings _settings;
 

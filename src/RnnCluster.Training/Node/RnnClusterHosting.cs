@@ -127,7 +127,7 @@ public static class RnnClusterHosting
     /// <summary>The agent that completes <paramref name="ended"/> when the run this node takes part in is over.</summary>
     public static AkkaConfigurationBuilder WithNodeAgent(this AkkaConfigurationBuilder builder, string nodeId, TaskCompletionSource<RunEnded> ended, NodeSettings? settings = null) =>
         builder.WithActors((system, registry) =>
-            registry.Register<NodeAgentKey>(system.ActorOf(NodeAgent.Props(nodeId, registry.Get<CoordinatorKey>(), ended, settings ?? NodeSettings.Default), "node-agent")));
+            registry.Register<NodeAgentKey>(system.ActorOf(NodeAgent.Props(nodeId, registry.Get<CoordinatorKey>(), ended, settings ?? NodeSettings.Default), NodeAgent.Name)));
 
     /// <summary>Forwards the coordinator's progress and outcome (published on this node's event stream) to callbacks.</summary>
     public static AkkaConfigurationBuilder WithRunObserver(this AkkaConfigurationBuilder builder, Action<RunProgress> onProgress, Action<RunOutcome> onOutcome) =>
