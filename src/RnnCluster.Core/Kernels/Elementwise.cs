@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnCluster.Core.Kernels;
 
@@ -27,8 +28,12 @@ internal static unsafe class Elementwise
     public static void AddInPlace(float* dst, float* src, int n)
     {
         int i = 0;
-        for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-            Lanes16.Store(Lanes16.Load(dst + i) + Lanes16.Load(src + i), dst + i);
+        if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                Lanes16.Store(Lanes16.Load(dst + i) + Lanes16.Load(src + i), dst + i);
+        else
+            for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                Lanes8.Store(Lanes8.Load(dst + i) + Lanes8.Load(src + i), dst + i);
         for (; i < n; i++)
             dst[i] += src[i];
     }
@@ -38,8 +43,12 @@ internal static unsafe class Elementwise
     public static void Add(float* a, float* b, float* dst, int n)
     {
         int i = 0;
-        for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-            Lanes16.Store(Lanes16.Load(a + i) + Lanes16.Load(b + i), dst + i);
+        if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                Lanes16.Store(Lanes16.Load(a + i) + Lanes16.Load(b + i), dst + i);
+        else
+            for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                Lanes8.Store(Lanes8.Load(a + i) + Lanes8.Load(b + i), dst + i);
         for (; i < n; i++)
             dst[i] = a[i] + b[i];
     }
@@ -48,10 +57,13 @@ internal static unsafe class Elementwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale(float* dst, float s, int n)
     {
-        var vs = Lanes16.Splat(s);
         int i = 0;
-        for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-            Lanes16.Store(Lanes16.Load(dst + i) * vs, dst + i);
+        if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                Lanes16.Store(Lanes16.Load(dst + i) * Lanes16.Splat(s), dst + i);
+        else
+            for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                Lanes8.Store(Lanes8.Load(dst + i) * Lanes8.Splat(s), dst + i);
         for (; i < n; i++)
             dst[i] *= s;
     }
@@ -61,8 +73,12 @@ internal static unsafe class Elementwise
     public static void MultiplyInPlace(float* dst, float* m, int n)
     {
         int i = 0;
-        for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-            Lanes16.Store(Lanes16.Load(dst + i) * Lanes16.Load(m + i), dst + i);
+        if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                Lanes16.Store(Lanes16.Load(dst + i) * Lanes16.Load(m + i), dst + i);
+        else
+            for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                Lanes8.Store(Lanes8.Load(dst + i) * Lanes8.Load(m + i), dst + i);
         for (; i < n; i++)
             dst[i] *= m[i];
     }
@@ -72,8 +88,12 @@ internal static unsafe class Elementwise
     public static void Multiply(float* a, float* m, float* dst, int n)
     {
         int i = 0;
-        for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-            Lanes16.Store(Lanes16.Load(a + i) * Lanes16.Load(m + i), dst + i);
+        if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                Lanes16.Store(Lanes16.Load(a + i) * Lanes16.Load(m + i), dst + i);
+        else
+            for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                Lanes8.Store(Lanes8.Load(a + i) * Lanes8.Load(m + i), dst + i);
         for (; i < n; i++)
             dst[i] = a[i] * m[i];
     }
@@ -84,22 +104,26 @@ internal static unsafe class Elementwise
     {
         // x − x is 0 for finite x and NaN for NaN or ±∞; one NaN poisons the running sum.
         fixed (float* p = x)
+            return Vector512.IsHardwareAccelerated ? AllFinite<Lanes16>(p, x.Length) : AllFinite<Lanes8>(p, x.Length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AllFinite<L>(float* p, int n) where L : struct, ILanes<L>
+    {
+        var acc = L.Splat(0f);
+        int i = 0;
+        for (; i + L.Count <= n; i += L.Count)
         {
-            var acc = Lanes16.Splat(0f);
-            int i = 0;
-            for (; i + Lanes16.Count <= x.Length; i += Lanes16.Count)
-            {
-                var v = Lanes16.Load(p + i);
-                acc += v - v;
-            }
-            float tail = 0f;
-            for (; i < x.Length; i++)
-                tail += p[i] - p[i];
-            float* lanes = stackalloc float[Lanes16.Count];
-            Lanes16.Store(acc, lanes);
-            for (int j = 0; j < Lanes16.Count; j++)
-                tail += lanes[j];
-            return tail == 0f;
+            var v = L.Load(p + i);
+            acc += v - v;
         }
+        float tail = 0f;
+        for (; i < n; i++)
+            tail += p[i] - p[i];
+        float* lanes = stackalloc float[L.Count];
+        L.Store(acc, lanes);
+        for (int j = 0; j < L.Count; j++)
+            tail += lanes[j];
+        return tail == 0f; // only zero or NaN can come of it, in any order
     }
 }

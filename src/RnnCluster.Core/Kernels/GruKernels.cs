@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnCluster.Core.Kernels;
 
@@ -24,8 +25,14 @@ internal static unsafe class GruKernels
     {
         int j = 0;
         if (vectorize)
-            for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
-                Forward<Lanes16>(xGates, hGates, hn, hPrev, h, hidden, j);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
+                    Forward<Lanes16>(xGates, hGates, hn, hPrev, h, hidden, j);
+            else
+                for (; j + Lanes8.Count <= hidden; j += Lanes8.Count)
+                    Forward<Lanes8>(xGates, hGates, hn, hPrev, h, hidden, j);
+        }
         for (; j < hidden; j++)
             Forward<Lanes1>(xGates, hGates, hn, hPrev, h, hidden, j);
     }
@@ -54,8 +61,14 @@ internal static unsafe class GruKernels
     {
         int j = 0;
         if (vectorize)
-            for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
-                Backward<Lanes16>(xGates, hn, hPrev, dhAbove, dhNext, hGrad, hidden, j);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
+                    Backward<Lanes16>(xGates, hn, hPrev, dhAbove, dhNext, hGrad, hidden, j);
+            else
+                for (; j + Lanes8.Count <= hidden; j += Lanes8.Count)
+                    Backward<Lanes8>(xGates, hn, hPrev, dhAbove, dhNext, hGrad, hidden, j);
+        }
         for (; j < hidden; j++)
             Backward<Lanes1>(xGates, hn, hPrev, dhAbove, dhNext, hGrad, hidden, j);
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnCluster.Core.Kernels;
 
@@ -22,8 +23,14 @@ internal static unsafe class LstmKernels
     {
         int j = 0;
         if (vectorize)
-            for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
-                Forward<Lanes16>(gates, cPrev, c, tanhC, h, hidden, j);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
+                    Forward<Lanes16>(gates, cPrev, c, tanhC, h, hidden, j);
+            else
+                for (; j + Lanes8.Count <= hidden; j += Lanes8.Count)
+                    Forward<Lanes8>(gates, cPrev, c, tanhC, h, hidden, j);
+        }
         for (; j < hidden; j++)
             Forward<Lanes1>(gates, cPrev, c, tanhC, h, hidden, j);
     }
@@ -57,8 +64,14 @@ internal static unsafe class LstmKernels
     {
         int j = 0;
         if (vectorize)
-            for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
-                Backward<Lanes16>(gates, cPrev, tanhC, dhAbove, dhNext, dcNext, hidden, j);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
+                    Backward<Lanes16>(gates, cPrev, tanhC, dhAbove, dhNext, dcNext, hidden, j);
+            else
+                for (; j + Lanes8.Count <= hidden; j += Lanes8.Count)
+                    Backward<Lanes8>(gates, cPrev, tanhC, dhAbove, dhNext, dcNext, hidden, j);
+        }
         for (; j < hidden; j++)
             Backward<Lanes1>(gates, cPrev, tanhC, dhAbove, dhNext, dcNext, hidden, j);
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnCluster.Core.Kernels;
 
@@ -13,8 +14,14 @@ internal static unsafe class RnnKernels
     {
         int j = 0;
         if (vectorize)
-            for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
-                Forward<Lanes16>(gates, h, j);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
+                    Forward<Lanes16>(gates, h, j);
+            else
+                for (; j + Lanes8.Count <= hidden; j += Lanes8.Count)
+                    Forward<Lanes8>(gates, h, j);
+        }
         for (; j < hidden; j++)
             Forward<Lanes1>(gates, h, j);
     }
@@ -33,8 +40,14 @@ internal static unsafe class RnnKernels
     {
         int j = 0;
         if (vectorize)
-            for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
-                Backward<Lanes16>(gates, dhAbove, dhNext, j);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; j + Lanes16.Count <= hidden; j += Lanes16.Count)
+                    Backward<Lanes16>(gates, dhAbove, dhNext, j);
+            else
+                for (; j + Lanes8.Count <= hidden; j += Lanes8.Count)
+                    Backward<Lanes8>(gates, dhAbove, dhNext, j);
+        }
         for (; j < hidden; j++)
             Backward<Lanes1>(gates, dhAbove, dhNext, j);
     }

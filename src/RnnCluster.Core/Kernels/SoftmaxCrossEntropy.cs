@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnCluster.Core.Kernels;
 
@@ -46,25 +47,38 @@ internal static unsafe class SoftmaxCrossEntropy
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ExpShifted(float* x, int n, float max, bool vectorize)
     {
-        var vmax = Lanes16.Splat(max);
-        int j = 0;
-        if (vectorize)
-            for (; j + Lanes16.Count <= n; j += Lanes16.Count)
-                Lanes16.Store(Lanes16.Exp(Lanes16.Load(x + j) - vmax), x + j);
+        int j = !vectorize ? 0 : Vector512.IsHardwareAccelerated ? ExpShifted<Lanes16>(x, n, max) : ExpShifted<Lanes8>(x, n, max);
         for (; j < n; j++)
             x[j] = ScalarActivations.Exp(x[j] - max);
+    }
+
+    /// <returns>How many values were done (whole vectors).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ExpShifted<L>(float* x, int n, float max) where L : struct, ILanes<L>
+    {
+        var vmax = L.Splat(max);
+        int j = 0;
+        for (; j + L.Count <= n; j += L.Count)
+            L.Store(L.Exp(L.Load(x + j) - vmax), x + j);
+        return j;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteGradient(float* x, int n, float sum, float scale, bool vectorize)
     {
-        var vsum = Lanes16.Splat(sum);
-        var vscale = Lanes16.Splat(scale);
-        int j = 0;
-        if (vectorize)
-            for (; j + Lanes16.Count <= n; j += Lanes16.Count)
-                Lanes16.Store(Lanes16.Load(x + j) / vsum * vscale, x + j);
+        int j = !vectorize ? 0 : Vector512.IsHardwareAccelerated ? WriteGradient<Lanes16>(x, n, sum, scale) : WriteGradient<Lanes8>(x, n, sum, scale);
         for (; j < n; j++)
             x[j] = x[j] / sum * scale;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WriteGradient<L>(float* x, int n, float sum, float scale) where L : struct, ILanes<L>
+    {
+        var vsum = L.Splat(sum);
+        var vscale = L.Splat(scale);
+        int j = 0;
+        for (; j + L.Count <= n; j += L.Count)
+            L.Store(L.Load(x + j) / vsum * vscale, x + j);
+        return j;
     }
 }

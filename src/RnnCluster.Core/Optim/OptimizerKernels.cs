@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using RnnCluster.Core.Kernels;
 
 namespace RnnCluster.Core.Optim;
@@ -21,8 +22,14 @@ internal static unsafe class OptimizerKernels
     {
         int i = 0;
         if (vectorize)
-            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-                Adam<Lanes16>(p + i, g + i, m + i, v + i, k);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                    Adam<Lanes16>(p + i, g + i, m + i, v + i, k);
+            else
+                for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                    Adam<Lanes8>(p + i, g + i, m + i, v + i, k);
+        }
         for (; i < n; i++)
             Adam<Lanes1>(p + i, g + i, m + i, v + i, k);
     }
@@ -46,8 +53,14 @@ internal static unsafe class OptimizerKernels
     {
         int i = 0;
         if (vectorize)
-            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-                Sgd<Lanes16>(p + i, g + i, buffer == null ? null : buffer + i, lr, momentum);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                    Sgd<Lanes16>(p + i, g + i, buffer == null ? null : buffer + i, lr, momentum);
+            else
+                for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                    Sgd<Lanes8>(p + i, g + i, buffer == null ? null : buffer + i, lr, momentum);
+        }
         for (; i < n; i++)
             Sgd<Lanes1>(p + i, g + i, buffer == null ? null : buffer + i, lr, momentum);
     }
@@ -69,8 +82,14 @@ internal static unsafe class OptimizerKernels
     {
         int i = 0;
         if (vectorize)
-            for (; i + Lanes16.Count <= n; i += Lanes16.Count)
-                RmsProp<Lanes16>(p + i, g + i, square + i, buffer == null ? null : buffer + i, lr, alpha, epsilon, momentum);
+        {
+            if (Vector512.IsHardwareAccelerated) // one native-width loop per host (the bits are the same)
+                for (; i + Lanes16.Count <= n; i += Lanes16.Count)
+                    RmsProp<Lanes16>(p + i, g + i, square + i, buffer == null ? null : buffer + i, lr, alpha, epsilon, momentum);
+            else
+                for (; i + Lanes8.Count <= n; i += Lanes8.Count)
+                    RmsProp<Lanes8>(p + i, g + i, square + i, buffer == null ? null : buffer + i, lr, alpha, epsilon, momentum);
+        }
         for (; i < n; i++)
             RmsProp<Lanes1>(p + i, g + i, square + i, buffer == null ? null : buffer + i, lr, alpha, epsilon, momentum);
     }
