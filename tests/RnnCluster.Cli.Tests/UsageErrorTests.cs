@@ -63,6 +63,7 @@ public sealed class UsageErrorTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("Fault injection names worker 2", "--fail-worker", "2@1")]
+    [InlineData("--die-at-step takes a step >= 0", "--die-at-step", "-3")]
     [InlineData("--validate-every must be >= 0", "--validate-every", "-1")]
     [InlineData("--max-seconds must be", "--max-seconds", "0")]
     [InlineData("must split evenly into 3 micro-batches", "--micro-batches", "3")]

@@ -6,17 +6,20 @@ namespace RnnCluster.Cli.Commands;
 
 /// <summary>
 /// Fault injection (shared by `train` and `node`): worker W of this process crashes, or sends a NaN
-/// gradient, at a given step. On a node, W counts that node's own worker threads (0..--threads-1).
+/// gradient, at a given step; or the whole process dies as by kill -9 when a share of a given step
+/// reaches it. On a node, W counts that node's own worker threads (0..--threads-1).
 /// </summary>
 internal sealed class FaultArguments
 {
     public Option<string[]> FailWorker { get; } = new("--fail-worker") { Description = "fault injection: worker W of this process crashes while computing step STEP (W@STEP, repeatable)" };
     public Option<string[]> CorruptWorker { get; } = new("--corrupt-worker") { Description = "fault injection: worker W of this process sends a NaN gradient at step STEP (W@STEP, repeatable)" };
+    public Option<long?> DieAtStep { get; } = new("--die-at-step") { Description = "fault injection: this process kills itself (SIGKILL) when one of its workers is given step STEP" };
 
     public void AddTo(Command command)
     {
         command.Options.Add(FailWorker);
         command.Options.Add(CorruptWorker);
+        command.Options.Add(DieAtStep);
     }
 
     /// <summary>The faults of each of this process's <paramref name="workerCount"/> workers, by index.</summary>
@@ -24,13 +27,19 @@ internal sealed class FaultArguments
     {
         var crash = Parse(p.GetValue(FailWorker) ?? [], "--fail-worker");
         var corrupt = Parse(p.GetValue(CorruptWorker) ?? [], "--corrupt-worker");
+        long? die = p.GetValue(DieAtStep);
+        if (die is < 0)
+            throw new UsageException($"--die-at-step takes a step >= 0, not {die}.");
+        if (die is not null && workerCount == 0)
+            throw new UsageException("--die-at-step needs a worker in this process: it fires when one is given that step.");
         foreach (int w in crash.Keys.Concat(corrupt.Keys).Where(w => w >= workerCount))
             throw new UsageException(workerCount == 0
                 ? $"Fault injection names worker {w}, but this process runs no workers."
                 : $"Fault injection names worker {w}, but this process runs only {workerCount} (0..{workerCount - 1}).");
         return worker => new WorkerFaults(
             crash.TryGetValue(worker, out long c) ? c : null,
-            corrupt.TryGetValue(worker, out long n) ? n : null);
+            corrupt.TryGetValue(worker, out long n) ? n : null,
+            DieAtStep: die);
     }
 
     /// <summary>"W@STEP" (repeatable) → worker index → step.</summary>

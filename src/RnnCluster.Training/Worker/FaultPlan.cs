@@ -1,6 +1,6 @@
 namespace RnnCluster.Training.Worker;
 
-/// <summary>The injected faults of <see cref="WorkerFaults"/>, each happening once: a crash (sync mode) and a NaN gradient.</summary>
+/// <summary>The injected faults of <see cref="WorkerFaults"/>, each happening once: a crash (sync mode), a NaN gradient and the process's death.</summary>
 public sealed class FaultPlan(WorkerFaults faults)
 {
     private bool _crashed, _corrupted;
@@ -14,4 +14,7 @@ public sealed class FaultPlan(WorkerFaults faults)
         _corrupted |= corrupt;
         return (crash, corrupt);
     }
+
+    /// <summary>Whether the process dies on receiving its share of <paramref name="step"/> (a step, not a micro-batch, in async mode too).</summary>
+    public bool DiesAt(long step) => faults.DieAtStep == step;
 }

@@ -6,8 +6,12 @@ using RnnCluster.Core.Steps;
 
 namespace RnnCluster.Training.Worker;
 
-/// <summary>Fault injection for the local simulation and the fault-tolerance tests.</summary>
-public sealed record WorkerFaults(long? CrashAtStep = null, long? CorruptAtStep = null, WorkerExpectations? Expect = null)
+/// <summary>
+/// Fault injection for the local simulation and the fault-tolerance tests. <paramref name="DieAtStep"/>
+/// kills the whole process as SIGKILL would, when its share of that step arrives: unlike killing it
+/// from outside after some output line, it cannot come too late on a fast host, after the run ended.
+/// </summary>
+public sealed record WorkerFaults(long? CrashAtStep = null, long? CorruptAtStep = null, WorkerExpectations? Expect = null, long? DieAtStep = null)
 {
     public static readonly WorkerFaults None = new();
 }

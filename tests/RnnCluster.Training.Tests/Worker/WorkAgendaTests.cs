@@ -96,6 +96,15 @@ public sealed class WorkAgendaTests
     }
 
     [Fact]
+    public void The_process_dies_at_its_step_only()
+    {
+        var plan = new FaultPlan(new WorkerFaults(DieAtStep: 25));
+        Assert.False(plan.DiesAt(24));
+        Assert.True(plan.DiesAt(25));
+        Assert.False(new FaultPlan(WorkerFaults.None).DiesAt(25));
+    }
+
+    [Fact]
     public void A_welcome_with_other_data_or_another_model_than_expected_is_refused_and_the_worker_gives_up()
     {
         var fixture = new RunFixture("welcome");
