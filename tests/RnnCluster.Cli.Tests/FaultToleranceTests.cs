@@ -16,6 +16,10 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
     private const int MicroBatches = 4;
 
+    // Runs killed from here after a line of output are long enough that the kill still lands
+    // mid-run on a fast host whose test process reads that line late (steps take ~15 ms).
+    private const int LongRun = 400;
+
     private static string[] Model(int steps) =>
     [
         "--dataset", "reber", "--embed", "8", "--hidden", "32", "--layers", "2", "--seq", "16", "--batch", "16",
@@ -102,22 +106,22 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
     public async Task Kill_9_of_the_coordinator_and_parameter_server_then_restart_resumes_to_the_same_bytes()
     {
         using var dir = new ScratchDirectory();
-        var expected = await Reference(dir, 60);
+        var expected = await Reference(dir, LongRun);
         int port = FreePort();
         string db = dir.File("store.db"), ledger = dir.File("ledger.jsonl");
         using var w1 = CliProcess.Start(dir.Path, Worker(port));
         using var w2 = CliProcess.Start(dir.Path, Worker(port));
-        using (var first = CliProcess.Start(dir.Path, CoordinatorPs(port, db, ledger, "kill-server", 60)))
+        using (var first = CliProcess.Start(dir.Path, CoordinatorPs(port, db, ledger, "kill-server", LongRun)))
         {
             await first.WaitForLine("checkpoint of step 20 saved", Timeout);
             first.KillHard();
             await first.WaitAsync(Timeout);
         }
         var restarted = await CliProcess.RunAsync(dir.Path, Timeout, ["node", "--roles", "coordinator,ps", "--port", port.ToString(), "--db", db,
-            "--resume", "kill-server", "--steps", "60", "--min-workers", "2", "--plain", "--samples", "0"]);
+            "--resume", "kill-server", "--steps", LongRun.ToString(), "--min-workers", "2", "--plain", "--samples", "0"]);
         output.WriteLine(restarted.ToString());
         Assert.True(restarted.ExitCode == 0, restarted.ToString());
-        Assert.StartsWith("run=kill-server steps=60 ", restarted.LastLine);
+        Assert.StartsWith($"run=kill-server steps={LongRun} ", restarted.LastLine);
         var workers = await Task.WhenAll(w1.WaitAsync(Timeout), w2.WaitAsync(Timeout));
         foreach (var r in workers)
             Assert.True(r.ExitCode == 0, r.ToString());
@@ -128,12 +132,12 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
     public async Task Separate_coordinator_and_parameter_server_each_killed_in_turn_give_the_same_bytes()
     {
         using var dir = new ScratchDirectory();
-        var expected = await Reference(dir, 80);
+        var expected = await Reference(dir, LongRun);
         int psPort = FreePort(), coordinatorPort = FreePort();
         string db = dir.File("store.db"), ledger = dir.File("ledger.jsonl");
         string[] ps = ["node", "--roles", "ps", "--port", psPort.ToString(), "--db", db, "--ledger", ledger, "--plain"];
         string[] coordinatorArgs = ["node", "--roles", "coordinator", "--port", coordinatorPort.ToString(), "--seed", Address(psPort), "--db", db,
-            "--min-workers", "2", "--checkpoint-every", "10", "--plain", "--samples", "0", .. Model(80)];
+            "--min-workers", "2", "--checkpoint-every", "10", "--plain", "--samples", "0", .. Model(LongRun)];
 
         var server = CliProcess.Start(dir.Path, ps);
         await server.WaitForLine(" up with roles ", Timeout);
@@ -161,7 +165,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
             var restarted = await CliProcess.RunAsync(dir.Path, Timeout, [.. coordinatorArgs, "--resume", "split-kill"]);
             output.WriteLine(restarted.ToString());
             Assert.True(restarted.ExitCode == 0, restarted.ToString());
-            Assert.StartsWith("run=split-kill steps=80 ", restarted.LastLine);
+            Assert.StartsWith($"run=split-kill steps={LongRun} ", restarted.LastLine);
             var rest = await Task.WhenAll(server.WaitAsync(Timeout), w1.WaitAsync(Timeout), w2.WaitAsync(Timeout));
             foreach (var r in rest)
                 Assert.True(r.ExitCode == 0, r.ToString());
