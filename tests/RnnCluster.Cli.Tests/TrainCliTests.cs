@@ -39,6 +39,25 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_resume_keeps_the_checkpoint_policy_the_run_was_created_with()
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        var first = await CliProcess.RunAsync(dir.Path, Timeout, Small(db, "policy", 10, "--workers", "1", "--checkpoint-every", "5", "--keep-checkpoints", "2"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var resumed = await CliProcess.RunAsync(dir.Path, Timeout, "train", "--resume", "policy", "--steps", "20", "--db", db, "--plain", "--samples", "0", "--workers", "1");
+        output.WriteLine(resumed.ToString());
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("checkpoint every 5 steps, keep 2", resumed.Output);
+        Assert.Contains("checkpoint of step 15 saved", resumed.Output);
+
+        var overridden = await CliProcess.RunAsync(dir.Path, Timeout, "train", "--resume", "policy", "--steps", "24", "--checkpoint-every", "2", "--db", db, "--plain", "--samples", "0", "--workers", "1");
+        Assert.True(overridden.ExitCode == 0, overridden.ToString());
+        Assert.Contains("checkpoint every 2 steps, keep 2", overridden.Output);
+    }
+
+    [Fact]
     public async Task Kill_9_right_after_a_checkpoint_then_resume_gives_the_straight_run_bytes()
     {
         using var dir = new ScratchDirectory();

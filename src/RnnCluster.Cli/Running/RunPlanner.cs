@@ -41,11 +41,13 @@ internal static class RunPlanner
             throw new UsageException($"Run id '{runId}' must be 1–100 characters without spaces or slashes.");
         a.Check(p);
         RunDefinition? stored = null;
+        CheckpointPolicy? storedPolicy = null;
         if (resume is not null)
         {
             if (store is null)
                 throw new UsageException("--resume needs the run's store: give --db FILE or --connection STRING.");
-            stored = await RunStoreCheck.ReadResumedAsync(store, resume);
+            var record = await RunStoreCheck.ReadResumedAsync(store, resume);
+            (stored, storedPolicy) = (record.Definition, record.Policy);
         }
 
         var (text, corpusName) = LoadCorpus(p, a, stored);
@@ -129,7 +131,7 @@ internal static class RunPlanner
             await RunStoreCheck.EnsureNewAsync(store, runId);
 
         var request = new RunRequest(runId, definition, train, validation, resume is not null, targetSteps,
-            new CheckpointPolicy(p.GetValue(a.CheckpointEvery), p.GetValue(a.KeepCheckpoints)), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
+            new CheckpointPolicy(Pick(p, a.CheckpointEvery, storedPolicy?.Every), Pick(p, a.KeepCheckpoints, storedPolicy?.Keep)), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
             p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null);
         return new RunPlan(request, tokenizer.Vocabulary, $"{corpusName} ({tokens.Length:N0} tokens, vocabulary {tokenizer.Vocabulary.Count})", windows);
     }

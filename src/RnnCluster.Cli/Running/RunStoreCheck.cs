@@ -14,12 +14,12 @@ namespace RnnCluster.Cli.Running;
 internal static class RunStoreCheck
 {
     /// <summary>The stored definition of the run to resume.</summary>
-    public static async Task<RunDefinition> ReadResumedAsync(StoreOptions store, string runId)
+    public static async Task<RunRecord> ReadResumedAsync(StoreOptions store, string runId)
     {
         await using var reader = await CheckpointStore.OpenAsync(store, readOnly: true);
         var record = await reader.ReadRunAsync(runId);
         if (record is not null)
-            return record.Definition;
+            return record;
         var runs = await reader.ListRunsAsync();
         throw new UsageException($"There is no run '{runId}' to resume in {store.Describe()}. Runs there: {(runs.Count == 0 ? "none" : string.Join(", ", runs))}.");
     }

@@ -63,7 +63,7 @@ public sealed class ParameterServerActor : ReceivePersistentActor
                 Refuse(refuse.Reason);
                 break;
             case BeginDecision.Create:
-                Persist(new RunCreated(_runId, begin.Definition, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), created =>
+                Persist(new RunCreated(_runId, begin.Definition, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), begin.Checkpoints), created =>
                 {
                     _created = created;
                     Ready(Initial(), "new run");

@@ -135,7 +135,7 @@ public sealed class CheckpointStore : IAsyncDisposable
             bool available = probe.Failure is not null || probe.Metadata?.SequenceNr == seq;
             entries.Add(new CheckpointEntry(recorded.Step, seq, DateTimeOffset.FromUnixTimeMilliseconds(recorded.CreatedAtUnixMs), available));
         }
-        return new RunRecord(runId, created.Definition, DateTimeOffset.FromUnixTimeMilliseconds(created.CreatedAtUnixMs), entries);
+        return new RunRecord(runId, created.Definition, DateTimeOffset.FromUnixTimeMilliseconds(created.CreatedAtUnixMs), entries, created.Checkpoints);
     }
 
     /// <summary>

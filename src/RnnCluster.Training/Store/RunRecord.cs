@@ -8,9 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RnnCluster.Core.Checkpoints;
+using RnnCluster.Training.ParameterServer;
 using RnnCluster.Training.Wire;
 
 namespace RnnCluster.Training.Store;
 
-/// <summary>A run as recorded in the journal: its definition and where its checkpoints are.</summary>
-public sealed record RunRecord(string RunId, RunDefinition Definition, DateTimeOffset CreatedAt, IReadOnlyList<CheckpointEntry> Checkpoints);
+/// <summary>A run as recorded in the journal: its definition, where its checkpoints are, and the checkpoint policy it was created with (if stored).</summary>
+public sealed record RunRecord(string RunId, RunDefinition Definition, DateTimeOffset CreatedAt, IReadOnlyList<CheckpointEntry> Checkpoints, CheckpointPolicy? Policy = null);

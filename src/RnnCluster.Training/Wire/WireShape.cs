@@ -8,10 +8,12 @@ namespace RnnCluster.Training.Wire;
 /// forged payload would deserialize into a message whose non-nullable members are null and crash
 /// the receiving actor. This checks what MessagePack does not: the message is an array of exactly
 /// its keys, and no non-nullable reference member (nested records and string elements included) is null.
+/// Trailing nullable members with a default (fields added to a message later) may be absent: a payload
+/// written before they existed reads them as null.
 /// </summary>
 internal static class WireShape
 {
-    private sealed record Member(PropertyInfo Property, bool Required, bool ElementsRequired);
+    private sealed record Member(PropertyInfo Property, bool Required, bool ElementsRequired, bool Optional);
 
     private static readonly Dictionary<Type, Member[]> Members = Build();
 
@@ -22,8 +24,13 @@ internal static class WireShape
         if (reader.End || reader.NextMessagePackType != MessagePackType.Array)
             return null; // MessagePack itself rejects anything that is not an array
         int count = reader.ReadArrayHeader();
-        int keys = Members[type].Length;
-        return count == keys ? null : $"an array of {count} fields, the message has {keys}";
+        var members = Members[type];
+        int keys = members.Length, least = keys;
+        while (least > 0 && members[least - 1].Optional)
+            least--;
+        return count >= least && count <= keys ? null
+            : least == keys ? $"an array of {count} fields, the message has {keys}"
+            : $"an array of {count} fields, the message has {least} to {keys}";
     }
 
     /// <summary>The path of the first non-nullable member that is null, or null.</summary>
@@ -56,15 +63,18 @@ internal static class WireShape
         {
             if (members.ContainsKey(type))
                 continue;
+            var defaults = type.GetConstructors().SelectMany(c => c.GetParameters()).Where(p => p.HasDefaultValue)
+                .Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
             var keyed = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .Where(p => p.GetCustomAttribute<KeyAttribute>() is not null)
                 .OrderBy(p => p.GetCustomAttribute<KeyAttribute>()!.IntKey)
                 .Select(p =>
                 {
                     var nullability = context.Create(p);
-                    return new Member(p,
-                        !p.PropertyType.IsValueType && nullability.ReadState == NullabilityState.NotNull,
-                        nullability.ElementType is { ReadState: NullabilityState.NotNull } && !p.PropertyType.GetElementType()!.IsValueType);
+                    bool required = !p.PropertyType.IsValueType && nullability.ReadState == NullabilityState.NotNull;
+                    return new Member(p, required,
+                        nullability.ElementType is { ReadState: NullabilityState.NotNull } && !p.PropertyType.GetElementType()!.IsValueType,
+                        Optional: !required && !p.PropertyType.IsValueType && defaults.Contains(p.Name));
                 })
                 .ToArray();
             members[type] = keyed;

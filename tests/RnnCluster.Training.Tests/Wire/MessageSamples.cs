@@ -84,7 +84,7 @@ internal static class MessageSamples
         yield return new RunEnded(RunId, Success: true, "run=深度学习 steps=1000 tokens_per_s=12345 train_loss=1.2345 val_loss=nan ✅");
 
         // persistence
-        yield return new RunCreated(RunId, definition, createdAt);
+        yield return new RunCreated(RunId, definition, createdAt, new CheckpointPolicy(Every: 20, Keep: 3));
         yield return new CheckpointRecorded(RunId, bigStep, createdAt + 1);
         yield return new ParameterServerSnapshot(Bytes(3 * 1024 + 5, seed: 17),
             new TrainingHistory(FirstStep: 40, FloatBytes.From([2.5f, 2.25f, -1f]), [100, 200, long.MaxValue], [3.25, -0.5, 1e-300]));

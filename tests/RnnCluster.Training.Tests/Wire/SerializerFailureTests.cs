@@ -85,6 +85,23 @@ public sealed class SerializerFailureTests(SerializationSystem akka) : IClassFix
     }
 
     [Fact]
+    public void A_run_created_before_its_checkpoint_policy_was_stored_reads_with_none()
+    {
+        var current = MessagePackMessageSerializer.Serialize(new RunCreated("r", MessageSamples.Definition(), 7, new CheckpointPolicy(20, 3)));
+        // The same event as journals hold it from before the policy: an array of three fields.
+        var reader = new MessagePack.MessagePackReader(current);
+        Assert.Equal(4, reader.ReadArrayHeader());
+        for (int i = 0; i < 3; i++)
+            reader.Skip();
+        var old = new byte[] { 0x93 }.Concat(current.AsSpan(1, (int)reader.Consumed - 1).ToArray()).ToArray();
+
+        var read = Assert.IsType<RunCreated>(akka.Serialization.Deserialize(old, Id, "RunCreated.v1"));
+        Assert.Equal(("r", 7L, (CheckpointPolicy?)null), (read.RunId, read.CreatedAtUnixMs, read.Checkpoints));
+        var e = Assert.Throws<SerializationException>(() => akka.Serialization.Deserialize(old[..^1], Id, "RunCreated.v1"));
+        Assert.Contains("Malformed", e.Message);
+    }
+
+    [Fact]
     public void The_plain_helper_names_the_protocol_version_of_an_unknown_manifest()
     {
         var e = Assert.Throws<SerializationException>(() => MessagePackMessageSerializer.Deserialize([0x90], "AssignWork.v2"));
