@@ -52,6 +52,24 @@ public sealed class UsageErrorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_port_another_process_holds_is_one_line_after_the_port_wait()
+    {
+        using var dir = new ScratchDirectory();
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        int taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        foreach (var ports in new[] { new[] { "--port", taken.ToString() }, ["--port", "0", "--bulk-port", taken.ToString()] })
+        {
+            using var node = CliProcess.Start(dir.Path, new Dictionary<string, string> { ["RNNCLUSTER_NODE__PORT_WAIT"] = "1s" },
+                ["node", "--roles", "coordinator,ps,worker", .. ports, "--db", dir.File("store.db"), "--dataset", "reber", "--steps", "4", "--plain"]);
+            var result = await node.WaitAsync(Timeout);
+            output.WriteLine(result.ToString());
+            AssertUsageError(result, $"Port {taken} on 127.0.0.1 ({(ports[0] == "--port" && ports.Length == 2 ? "Akka.Remote" : "bulk channel")}");
+        }
+        Assert.False(File.Exists(dir.File("store.db")));
+    }
+
+    [Fact]
     public async Task Resume_of_an_unknown_run_does_not_create_the_store()
     {
         using var dir = new ScratchDirectory();

@@ -1,6 +1,7 @@
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Data;
 using RnnCluster.Interop;
+using RnnCluster.Training.Node;
 using RnnCluster.Training.Store;
 
 namespace RnnCluster.Cli.Commands;
@@ -14,7 +15,7 @@ internal static class CommandRunner
         {
             return await action();
         }
-        catch (Exception e) when (e is UsageException or CorpusException or CheckpointStoreException or CheckpointException or InteropException)
+        catch (Exception e) when (e is UsageException or CorpusException or CheckpointStoreException or CheckpointException or InteropException or PortInUseException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;

@@ -74,6 +74,10 @@ internal static class NodeCommand
             // Loaded before the plan, whose store check and header would otherwise come before a bad certificate's error.
             using var credential = p.GetValue(tlsCert) is { } certFile ? LoadCredential(certFile, p.GetValue(tlsPassword)) : null;
 
+            int akkaPort = p.GetValue(port), bulkAt = p.GetValue(bulkPort) ?? (akkaPort == 0 ? 0 : akkaPort + 1);
+            PortCheck.WaitUntilFree(p.GetValue(host)!, akkaPort, settings.Node.PortWait, "Akka.Remote, --port");
+            PortCheck.WaitUntilFree(p.GetValue(host)!, bulkAt, settings.Node.PortWait, "bulk channel, --bulk-port");
+
             RunPlan? plan = null;
             if (coordinator)
             {

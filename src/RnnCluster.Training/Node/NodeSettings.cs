@@ -19,4 +19,7 @@ public sealed record NodeSettings
 
     /// <summary>A node that cannot join its seeds within this time gives up (and `node` may try again, see --rejoin-for).</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a starting node waits for its ports to come free (a node restarted at once on its port races the dead process's sockets closing).</summary>
+    public TimeSpan PortWait { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -33,8 +33,9 @@ public sealed class BulkChannel : IDisposable
     public BulkChannel(string host, int port = 0, ClusterCredential? credential = null)
     {
         _credential = credential;
-        _listener = new TcpListener(ResolveBindAddress(host), port);
+        _listener = new TcpListener(BindAddress(host), port);
         _listener.Server.ReceiveBufferSize = SocketBuffer;
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true); // a restart on this port while the dead process's connections linger
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
     }
@@ -209,7 +210,8 @@ public sealed class BulkChannel : IDisposable
             outgoing.Dispose();
     }
 
-    private static IPAddress ResolveBindAddress(string host) =>
+    /// <summary>The address a listener on <paramref name="host"/> binds: "0.0.0.0" or "*" for every interface.</summary>
+    public static IPAddress BindAddress(string host) =>
         host is "0.0.0.0" or "*" ? IPAddress.Any
         : IPAddress.TryParse(host, out var ip) ? ip
         : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
