@@ -17,4 +17,11 @@ public sealed class FaultPlan(WorkerFaults faults)
 
     /// <summary>Whether the process dies on receiving its share of <paramref name="step"/> (a step, not a micro-batch, in async mode too).</summary>
     public bool DiesAt(long step) => faults.DieAtStep == step;
+
+    /// <summary>Kills this process with SIGKILL (no leaving the cluster, no flushing: as kill -9 from outside) if it dies at <paramref name="step"/>.</summary>
+    public void DieIfDue(long step)
+    {
+        if (DiesAt(step))
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+    }
 }

@@ -209,8 +209,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
     {
         bool async = _run!.Mode == TrainingMode.Async;
         var (crash, corrupt) = _faultPlan.For(work.Step, async);
-        if (_faultPlan.DiesAt(async ? work.Step / _run.Definition.Settings.MicroBatches : work.Step))
-            Process.GetCurrentProcess().Kill(); // SIGKILL: no leaving, no flushing, as kill -9 from outside
+        _faultPlan.DieIfDue(async ? work.Step / _run.Definition.Settings.MicroBatches : work.Step);
         var task = new ShareTask(_run.RunId, _workerId, work, parameters, _run.Definition.Settings.MicroBatches, async, crash, corrupt, _idle.Elapsed.TotalMilliseconds);
         var (self, ps, wire) = (Self, _parameterServerDirect ?? _parameterServer, _wire);
         _thread.Post(() => self.Tell(task.Run(_share!, gradient => wire.SendTensor(ps, gradient, self))));
