@@ -75,6 +75,7 @@ public static unsafe class GemmBenchmark
 
         double flops = 2.0 * m * n * k;
         Console.WriteLine($"gemm M={m} N={n} K={k} transA={transA} transB={transB} KC={string.Join(',', kcs)} MC={string.Join(',', mcs)} NC={string.Join(',', ncs)} best path={Gemm.BestPath}");
+        Console.WriteLine($"path={KernelPaths.ByKernel()[0].Path} cpu=\"{KernelPaths.CpuModel()}\"");
 
         // Calls per sample: about 20 ms of work at 100 GFLOP/s.
         int calls = (int)Math.Clamp(2e9 / Math.Max(flops, 1), 1, 1_000_000);

@@ -1,3 +1,4 @@
+using RnnCluster.Core.Kernels;
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Steps;
 
@@ -21,6 +22,7 @@ internal static class LstmBenchmark
         var (model, settings) = (config.Model, config.Settings);
         var layout = new ParameterLayout(model);
         double flopsPerStep = 6.0 * layout.MatmulWeightsPerToken * config.TokensPerStep;
+        Console.WriteLine($"path={KernelPaths.Host} cpu=\"{KernelPaths.CpuModel()}\"");
         Console.WriteLine($"{config.Describe()}; {layout.TotalSize:N0} parameters; {flopsPerStep / 1e9:F3} GFLOP per step; 1 thread");
 
         using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), config.Tokens);

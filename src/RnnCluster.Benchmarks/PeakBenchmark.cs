@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using RnnCluster.Core.Kernels;
 
 namespace RnnCluster.Benchmarks;
 
@@ -20,6 +21,7 @@ public static class PeakBenchmark
             if (args[i] == "--seconds" && i + 1 < args.Length)
                 seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
 
+        Console.WriteLine($"path={KernelPaths.Host} cpu=\"{KernelPaths.CpuModel()}\"");
         Console.WriteLine($"Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated} Avx512F={Avx512F.IsSupported} Fma={Fma.IsSupported}");
         double best512 = 0, best256 = 0;
         if (Avx512F.IsSupported)
