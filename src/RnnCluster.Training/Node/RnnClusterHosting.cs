@@ -55,6 +55,7 @@ public static class RnnClusterHosting
                 SplitBrainResolver = new KeepMajorityOption(),
             })
             .AddHocon($"akka.loglevel = {options.LogLevel}", HoconAddMode.Prepend)
+            .AddHocon($"akka.loggers = [\"{typeof(Runtime.PlainConsoleLogger).AssemblyQualifiedName}\"]", HoconAddMode.Prepend)
             .AddHocon($$"""
                 akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 akka.cluster.split-brain-resolver.stable-after = {{options.SbrStableAfterSeconds}}s
