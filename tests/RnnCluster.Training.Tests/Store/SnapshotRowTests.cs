@@ -117,12 +117,14 @@ public sealed class SnapshotRowTests(CompletedRuns runs, ITestOutputHelper outpu
         {
             Assert.Equal(MessagePackMessageSerializer.SerializerId, row.SerializerId);
             Assert.False(row.Deleted);
-            Assert.Equal(0x93, row.Payload[0]); // a fixarray of the record's three keys
+            // A fixarray of the record's keys: RunCreated's four (with its checkpoint policy), the others' three.
+            Assert.Equal(row.Manifest == "RunCreated.v1" ? 0x94 : 0x93, row.Payload[0]);
             var message = Assert.IsAssignableFrom<IRunMessage>(MessagePackMessageSerializer.Deserialize(row.Payload, row.Manifest));
             Assert.Equal(run.Fixture.RunId, message.RunId);
         }
         var created = (RunCreated)MessagePackMessageSerializer.Deserialize(rows[0].Payload, rows[0].Manifest);
         Assert.Null(run.Fixture.Definition.FirstDifference(created.Definition));
+        Assert.NotNull(created.Checkpoints);
         Assert.Null(Structural.FirstDifference(run.Fixture.Definition, created.Definition));
     }
 
