@@ -112,7 +112,8 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
         var expected = await OneProcessBytes(dir);
         string db = dir.File("late.db"), ledger = dir.File("late.jsonl");
         string[] longer = [.. Model[..^1], "240"]; // --steps 240: room for a crash at 160 and a late joiner
-        var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--ledger", ledger, "--min-workers", "1", "--run-id", "late", "--seed", "3", "--checkpoint-every", "8", .. longer]));
+        var (coordinator, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--ledger", ledger, "--min-workers", "1", "--run-id", "late", "--seed", "3", "--checkpoint-every", "8",
+            "--backup-tasks", "off", .. longer])); // the share counts below are each worker's own steps
         using (coordinator)
         {
             using var first = CliProcess.Start(dir.Path, Node("worker", ["--seed", address, "--fail-worker", "0@160"]));

@@ -39,6 +39,23 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_straggler_s_share_is_backed_up_and_the_bytes_do_not_change()
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        var even = await CliProcess.RunAsync(dir.Path, Timeout, Small(db, "even", 20, "--workers", "3", "--backup-tasks", "off"));
+        Assert.True(even.ExitCode == 0, even.ToString());
+        Assert.DoesNotContain("backup tasks won", even.Output);
+
+        var straggling = await CliProcess.RunAsync(dir.Path, Timeout, Small(db, "straggler", 20, "--workers", "3", "--slow-worker", "1@6"));
+        output.WriteLine(straggling.ToString());
+        Assert.True(straggling.ExitCode == 0, straggling.ToString());
+        Assert.Matches(@"backup tasks won [1-9]\d*", straggling.Output);
+        Assert.Matches(@"\bw1=\d+ \(compute median \d+\.\d ms, p95 \d+\.\d\)", straggling.Output);
+        Assert.Equal(await Export(dir, db, "even"), await Export(dir, db, "straggler"));
+    }
+
+    [Fact]
     public async Task A_resume_keeps_the_checkpoint_policy_the_run_was_created_with()
     {
         using var dir = new ScratchDirectory();

@@ -45,12 +45,13 @@ internal sealed class RunArguments
     public Option<string?> Resume { get; } = ConfiguredDefaults.MakeOptional<string>("--resume", "continue run ID from its latest checkpoint");
     public Option<double?> MaxSeconds { get; } = ConfiguredDefaults.MakeNullable<double>("--max-seconds", "end the run (with a checkpoint) after this many seconds of training, even before --steps");
     public Option<double> StepTimeout { get; } = ConfiguredDefaults.Make<double>("--step-timeout", "seconds before a step's missing micro-batches are handed out again", 60);
+    public Option<string> BackupTasks { get; } = ConfiguredDefaults.Make<string>("--backup-tasks", "sync mode: an idle worker also computes the share expected to finish last; the first copy wins (on or off)", "on");
 
     public IEnumerable<Option> All =>
     [
         Corpus, Dataset, Tokens, MaxVocab, Cell, Embed, Hidden, Layers, Dropout, Seq, Batch, MicroBatches, Steps, Epochs,
         Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, DecaySteps, DecayFactor, Clip, Seed, Mode, Staleness,
-        CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout, MaxSeconds,
+        CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout, MaxSeconds, BackupTasks,
     ];
 
     public void AddTo(Command command, bool withSeed = true)
@@ -80,7 +81,15 @@ internal sealed class RunArguments
             throw new UsageException($"--max-seconds must be a number of seconds > 0 and <= {MaxSecondsValue:0e0}, not {limit}.");
         if (p.GetValue(StepTimeout) is var timeout && !(timeout > 0 && timeout <= MaxSecondsValue))
             throw new UsageException($"--step-timeout must be a number of seconds > 0 and <= {MaxSecondsValue:0e0}, not {timeout}.");
+        ParseOnOff(p.GetValue(BackupTasks)!, "--backup-tasks");
     }
+
+    public static bool ParseOnOff(string text, string option) => text.ToLowerInvariant() switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new UsageException($"{option} takes on or off, not '{text}'."),
+    };
 
     private const double MaxSecondsValue = 1e9;
 

@@ -132,7 +132,8 @@ internal static class RunPlanner
 
         var request = new RunRequest(runId, definition, train, validation, resume is not null, targetSteps,
             new CheckpointPolicy(Pick(p, a.CheckpointEvery, storedPolicy?.Every), Pick(p, a.KeepCheckpoints, storedPolicy?.Keep)), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
-            p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null);
+            p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null,
+            BackupTasks: RunArguments.ParseOnOff(p.GetValue(a.BackupTasks)!, "--backup-tasks"));
         return new RunPlan(request, tokenizer.Vocabulary, $"{corpusName} ({tokens.Length:N0} tokens, vocabulary {tokenizer.Vocabulary.Count})", windows);
     }
 

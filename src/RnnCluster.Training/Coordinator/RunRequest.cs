@@ -6,6 +6,9 @@ namespace RnnCluster.Training.Coordinator;
 /// <summary>
 /// What the coordinator node was asked to run: the definition, the tokenized data (only the
 /// coordinator needs a corpus; workers receive it) and the run-length options.
+/// <paramref name="BackupTasks"/>: in sync mode an idle worker also computes the outstanding share
+/// expected to finish last, and the first copy wins (a share's gradient is a pure function of the
+/// parameters, the step and its micro-batches, so the bytes are the same either way).
 /// </summary>
 public sealed record RunRequest(
     string RunId,
@@ -18,7 +21,8 @@ public sealed record RunRequest(
     int MinWorkers,
     int ValidateEvery,
     TimeSpan StepTimeout,
-    TimeSpan? TimeBudget = null)
+    TimeSpan? TimeBudget = null,
+    bool BackupTasks = true)
 {
     /// <summary>Windows per epoch: W = (N − 1) / T, the sampler's definition.</summary>
     public long WindowsPerEpoch => Math.Max(1, (TrainTokens.Length - 1) / Definition.Settings.SeqLen);

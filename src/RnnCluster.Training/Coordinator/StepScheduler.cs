@@ -38,7 +38,8 @@ public abstract class StepScheduler<TWorker>(WorkerRoster<TWorker> roster, StepS
         var stats = new StepStatistics(settings, request.TokensPerStep, length.UpdatesPerStep, time);
         return length.Mode == TrainingMode.Async
             ? new AsyncStepScheduler<TWorker>(roster, stats, length, request.StepTimeout, settings.MaxRefusalsPerMicroBatch)
-            : new SyncStepScheduler<TWorker>(roster, stats, length, request.StepTimeout, settings.MaxRefusalsPerMicroBatch, request.MinWorkers, request.ValidateEvery);
+            : new SyncStepScheduler<TWorker>(roster, stats, length, request.StepTimeout, settings.MaxRefusalsPerMicroBatch, request.MinWorkers, request.ValidateEvery,
+                request.BackupTasks);
     }
 
     /// <summary>The run (re)starts at <paramref name="progress"/>, as the parameter server reported; <paramref name="newSession"/> when this coordinator starts it.</summary>
@@ -98,5 +99,5 @@ public abstract class StepScheduler<TWorker>(WorkerRoster<TWorker> roster, StepS
 
     /// <summary>How a finished run ended, after <paramref name="updates"/> updates.</summary>
     public string EndMessage(long updates) =>
-        length.EndMessage(StopRequested, updates / length.UpdatesPerStep, stats.TrainingElapsed, stats.Shares, MaxStaleness);
+        length.EndMessage(StopRequested, updates / length.UpdatesPerStep, stats.TrainingElapsed, stats.Shares, MaxStaleness, stats.ComputeTimes, stats.BackupsWon);
 }

@@ -15,6 +15,22 @@ public sealed class StepStatistics(CoordinatorSettings settings, long tokensPerS
 
     public IReadOnlyDictionary<string, int> Shares => _shares;
 
+    private const int ComputeTimesKept = 1024; // per worker: enough for a median and a p95 of the recent steps
+    private readonly Dictionary<string, Queue<double>> _workerComputeMs = new(StringComparer.Ordinal);
+
+    /// <summary>Each worker's compute time per share over its last shares: median and 95th percentile, in ms.</summary>
+    public IReadOnlyDictionary<string, (double Median, double P95)> ComputeTimes =>
+        _workerComputeMs.ToDictionary(w => w.Key, w =>
+        {
+            var sorted = w.Value.Order().ToArray();
+            return (sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(0.95 * sorted.Length) - 1)]);
+        }, StringComparer.Ordinal);
+
+    /// <summary>Backup tasks that finished before the share they copied.</summary>
+    public int BackupsWon { get; private set; }
+
+    public void BackupWon() => BackupsWon++;
+
     /// <summary>The training loss of the last applied step (or update).</summary>
     public double TrainLoss { get; set; } = double.NaN;
 
@@ -56,6 +72,10 @@ public sealed class StepStatistics(CoordinatorSettings settings, long tokensPerS
         else
             return;
         _shares[workerId] = _shares.GetValueOrDefault(workerId) + 1;
+        var times = _workerComputeMs.TryGetValue(workerId, out var kept) ? kept : _workerComputeMs[workerId] = new Queue<double>();
+        times.Enqueue(computeMs);
+        if (times.Count > ComputeTimesKept)
+            times.Dequeue();
     }
 
     public void StepApplied(long step, double reduceMs, double applyMs)

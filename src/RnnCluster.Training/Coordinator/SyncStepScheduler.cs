@@ -7,13 +7,18 @@ namespace RnnCluster.Training.Coordinator;
 /// workers, in id order; whatever a lost worker, a missed deadline or a refusal leaves missing is
 /// handed out again. A step is in flight from its assignment until the server reports it applied:
 /// workers' WorkDone may come before StepApplied, and nothing new may start in that gap.
+/// With backup tasks, a worker that finishes its share while others still compute theirs gets a copy
+/// of the share expected to finish last (micro-batches × the holder's last time per micro-batch); whichever
+/// copy the server has first counts and the other is refused as a duplicate, so the bytes cannot change.
 /// </summary>
 public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, StepStatistics stats, RunLength length, TimeSpan stepTimeout,
-    int maxRefusals, int minWorkers, int validateEvery) : StepScheduler<TWorker>(roster, stats, length, stepTimeout, maxRefusals)
+    int maxRefusals, int minWorkers, int validateEvery, bool backupTasks = false) : StepScheduler<TWorker>(roster, stats, length, stepTimeout, maxRefusals)
     where TWorker : notnull
 {
     private long _step, _startStep;
     private bool _inFlight;
+    private readonly Dictionary<TWorker, TWorker> _backupOf = new(); // backup → the worker whose share it copies
+    private readonly Dictionary<string, double> _msPerMicroBatch = new(StringComparer.Ordinal); // last measured, per worker id
 
     public override long Step => _step;
 
@@ -35,7 +40,13 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
     public override void Abandon()
     {
         _inFlight = false;
+        ReleaseAll();
+    }
+
+    private void ReleaseAll()
+    {
         Roster.ReleaseAll();
+        _backupOf.Clear();
     }
 
     /// <summary>Hands out the current step, or nothing when too few workers are ready (the step then waits for them).</summary>
@@ -45,6 +56,7 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
         if (live.Count < WorkersNeeded)
             return new([], Note: $"step {_step} waits for workers ({live.Count} ready, {WorkersNeeded} needed)");
         int k = Math.Min(live.Count, Length.MicroBatches);
+        _backupOf.Clear();
         var plan = new List<Assignment<TWorker>>(k);
         for (int i = 0; i < k; i++)
         {
@@ -65,10 +77,33 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
     {
         if (!Roster.Contains(worker))
             return StepPlan<TWorker>.Nothing;
-        Statistics.WorkDone(Roster.IdOf(worker), step, _step, computeMs, waitMs);
-        if (step == _step)
-            Roster.Release(worker);
-        return StepPlan<TWorker>.Nothing;
+        string id = Roster.IdOf(worker);
+        Statistics.WorkDone(id, step, _step, computeMs, waitMs);
+        if (step != _step)
+            return StepPlan<TWorker>.Nothing;
+        if (Roster.AssignmentOf(worker) is { Length: > 0 } done)
+            _msPerMicroBatch[id] = computeMs / done.Length;
+        if (_backupOf.TryGetValue(worker, out var original) && Roster.AssignmentOf(original) is not null)
+            Statistics.BackupWon();
+        Roster.Release(worker);
+        return backupTasks && _inFlight ? Backup(worker) : StepPlan<TWorker>.Nothing;
+    }
+
+    /// <summary>The idle worker copies the share expected to finish last that has no copy yet (none when every share has one or is its own).</summary>
+    private StepPlan<TWorker> Backup(TWorker idle)
+    {
+        var copied = _backupOf.Values.ToHashSet();
+        double typical = _msPerMicroBatch.Count == 0 ? 1 : _msPerMicroBatch.Values.Average(); // for holders not timed yet
+        var original = Roster.Live
+            .Where(w => !w.Equals(idle) && Roster.AssignmentOf(w) is not null && !copied.Contains(w) && !_backupOf.ContainsKey(w))
+            .OrderByDescending(w => Roster.AssignmentOf(w)!.Length * _msPerMicroBatch.GetValueOrDefault(Roster.IdOf(w), typical))
+            .ThenBy(w => Roster.IdOf(w), StringComparer.Ordinal)
+            .FirstOrDefault();
+        if (original is null || !Roster.IsReady(idle))
+            return StepPlan<TWorker>.Nothing;
+        var share = Roster.AssignmentOf(original)!.ToArray();
+        _backupOf[idle] = original;
+        return new([Assign(idle, share)], Note: $"step {_step} micro-batches [{string.Join(",", share)}] of {Roster.IdOf(original)} backed up by {Roster.IdOf(idle)}");
     }
 
     public override StepPlan<TWorker> Applied(long step, double trainLoss, double reduceMs, double applyMs, int maxStaleness)
@@ -80,7 +115,7 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
         Statistics.StepApplied(step, reduceMs, applyMs);
         Statistics.TrainLoss = trainLoss;
         _inFlight = false;
-        Roster.ReleaseAll();
+        ReleaseAll();
         _step = step + 1;
         Statistics.Progressed(_step);
         bool validate = validateEvery > 0 && _step % validateEvery == 0 && !Length.IsDone(_step, Statistics.TrainingElapsed);
@@ -125,7 +160,7 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
     {
         if (step != _step)
             return StepPlan<TWorker>.Nothing;
-        Roster.ReleaseAll();
+        ReleaseAll();
         return new([], Deadline: Deadline, QueryMissing: true, Note: $"step {step} missed its deadline; asking what is missing");
     }
 

@@ -51,11 +51,13 @@ public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingStat
 
     private GradientOutcome<TWorker> OfferSync(GradientComputed g)
     {
-        // A past step's gradient exists only when its share was handed out again: its worker was lost
-        // or missed the deadline, and may deliver long after (its bulk connection is plain TCP, outside
-        // remoting's quarantine). The version check drops it, visibly.
+        // A past step's gradient exists only when its share was handed out again: a backup task beat
+        // it (then it is one step late, routinely: logged for --verbose only), or its worker was lost
+        // or missed the deadline and delivers long after (its bulk connection is plain TCP, outside
+        // remoting's quarantine). The version check drops it, visibly when it is that late.
         if (g.Step < state.Step)
-            return new($"ignores a stale gradient of step {g.Step} [{g.Lo},{g.Hi}) from worker {g.WorkerId}: the run is at step {state.Step} (that share was handed out again)", LogLevel.WarningLevel);
+            return new($"ignores a stale gradient of step {g.Step} [{g.Lo},{g.Hi}) from worker {g.WorkerId}: the run is at step {state.Step} (that share was handed out again)",
+                g.Step == state.Step - 1 ? LogLevel.InfoLevel : LogLevel.WarningLevel);
         if (g.Step > state.Step)
             return new($"gradient of step {g.Step} [{g.Lo},{g.Hi}) from {g.WorkerId} is ahead of the run's step {state.Step}; ignored");
         var verdict = _step!.Offer(g.Lo, g.Hi, g.Offset, g.Gradient.Floats, g.LossSum, g.Tokens, g.WorkerId);
@@ -63,7 +65,7 @@ public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingStat
             return Refuse(g, verdict.Problem);
         var outcome = verdict.Complete ? ApplyStep() : GradientOutcome<TWorker>.Nothing;
         return verdict.Overlapped
-            ? outcome with { Refused = Refusal(g, GradientRefusals.Overlap), Level = LogLevel.WarningLevel,
+            ? outcome with { Refused = Refusal(g, GradientRefusals.Overlap), Level = LogLevel.InfoLevel, // the loser of a backup task's race
                 Note = $"gradient of step {g.Step} [{g.Lo},{g.Hi}) [{g.Offset},{g.Offset + g.Gradient.Length / 4}) from {g.WorkerId} overlaps micro-batches already received; refused" }
             : outcome;
     }

@@ -15,6 +15,9 @@ public sealed class FaultPlan(WorkerFaults faults)
         return (crash, corrupt);
     }
 
+    /// <summary>How much slower than it could this worker computes (--slow-worker; 1 = not slowed).</summary>
+    public double Slowdown => faults.Slowdown ?? 1;
+
     /// <summary>Whether the process dies on receiving its share of <paramref name="step"/> (a step, not a micro-batch, in async mode too).</summary>
     public bool DiesAt(long step) => faults.DieAtStep == step;
 

@@ -11,6 +11,7 @@ public sealed class WorkAgenda(bool sync)
     private readonly Queue<AssignWork> _pending = new();
     private long _requested = NotRequested;  // asked for, not yet answered
     private long _answeredFor = NotRequested; // the version the cached parameters were last fetched for
+    private (long Step, ShareCancellation Cancel)? _running;
 
     /// <summary>The newest parameters received; their blob is this worker's until replaced.</summary>
     public ParametersAvailable? Parameters { get; private set; }
@@ -33,6 +34,8 @@ public sealed class WorkAgenda(bool sync)
     /// <returns>The message whose blob is no longer needed (the replaced one, or <paramref name="parameters"/> itself), or null.</returns>
     public ParametersAvailable? Receive(ParametersAvailable parameters)
     {
+        if (sync && _running is { } running && parameters.Version > running.Step)
+            running.Cancel.Cancel(); // the server applied that step without this share
         bool answer = _requested != NotRequested && parameters.Version >= _requested;
         if (answer)
         {
@@ -63,7 +66,9 @@ public sealed class WorkAgenda(bool sync)
             if (Parameters is not null && (!sync || Parameters.Version == needed))
             {
                 Busy = true;
-                return new AgendaStep.Compute(_pending.Dequeue(), Parameters);
+                var work = _pending.Dequeue();
+                _running = (work.Step, new ShareCancellation());
+                return new AgendaStep.Compute(work, Parameters, _running.Value.Cancel);
             }
             if (Parameters is not null && Parameters.Version > needed && _answeredFor == needed)
             {
@@ -75,7 +80,11 @@ public sealed class WorkAgenda(bool sync)
         return AgendaStep.Nothing;
     }
 
-    public void Done() => Busy = false;
+    public void Done()
+    {
+        Busy = false;
+        _running = null;
+    }
 
     /// <summary>The version to ask the server for, or null when that request is already out.</summary>
     public long? Ask(long version)

@@ -153,7 +153,8 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         {
             _agenda.Done();
             _idle.Restart();
-            _coordinator.Tell(new WorkDone(_run!.RunId, done.Step, _workerId, done.ComputeMs, done.WaitMs));
+            if (!done.Abandoned)
+                _coordinator.Tell(new WorkDone(_run!.RunId, done.Step, _workerId, done.ComputeMs, done.WaitMs));
             Next();
         });
         Receive<EvaluationDone>(m => _coordinator.Tell(new EvaluationResult(m.RunId, m.Version, m.Loss, _workerId)));
@@ -186,7 +187,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         {
             case AgendaStep.Compute c:
                 Timers.Cancel(ParameterTimer);
-                Compute(c.Work, c.Parameters);
+                Compute(c);
                 break;
             case AgendaStep.AwaitParameters wait:
                 if (wait.Ask is { } version)
@@ -205,17 +206,14 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
             _parameterServer.Tell(new RequestParameters(_run!.RunId, wanted, _workerId));
     }
 
-    private void Compute(AssignWork work, ParametersAvailable parameters)
+    private void Compute(AgendaStep.Compute c)
     {
-        bool async = _run!.Mode == TrainingMode.Async;
-        var (crash, corrupt) = _faultPlan.For(work.Step, async);
-        _faultPlan.DieIfDue(async ? work.Step / _run.Definition.Settings.MicroBatches : work.Step);
-        var task = new ShareTask(_run.RunId, _workerId, work, parameters, _run.Definition.Settings.MicroBatches, async, crash, corrupt, _idle.Elapsed.TotalMilliseconds);
+        var task = ShareTask.For(_run!, _workerId, c, _faultPlan, _idle.Elapsed.TotalMilliseconds);
         var (self, ps, wire) = (Self, _parameterServerDirect ?? _parameterServer, _wire);
         _thread.Post(() => self.Tell(task.Run(_share!, gradient => wire.SendTensor(ps, gradient, self))));
         // Ask for the next version now: the server then sends it the moment it is applied,
         // instead of when this actor gets round to asking after the share is done.
-        if (!async && _agenda.Ask(work.Step + 1) is { } next)
+        if (!task.Async && _agenda.Ask(c.Work.Step + 1) is { } next)
             RequestParameters(next);
     }
 

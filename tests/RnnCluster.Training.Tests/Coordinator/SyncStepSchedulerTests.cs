@@ -10,10 +10,10 @@ public sealed class SyncStepSchedulerTests
     private readonly WorkerRoster<string> _roster = new();
     private readonly ManualTime _time = new();
 
-    private StepScheduler<string> Scheduler(int microBatches = 8, long steps = 5, int minWorkers = 1, int validateEvery = 0, params string[] ready)
+    private StepScheduler<string> Scheduler(int microBatches = 8, long steps = 5, int minWorkers = 1, int validateEvery = 0, bool backups = true, params string[] ready)
     {
         var fixture = new RunFixture("sync-plan", microBatches: microBatches);
-        var request = fixture.Request(steps, minWorkers: minWorkers) with { ValidateEvery = validateEvery };
+        var request = fixture.Request(steps, minWorkers: minWorkers) with { ValidateEvery = validateEvery, BackupTasks = backups };
         foreach (var worker in ready)
             Ready(worker);
         return StepScheduler<string>.For(request, _roster, CoordinatorSettings.Default, _time);
@@ -78,7 +78,7 @@ public sealed class SyncStepSchedulerTests
     [Fact]
     public void A_lost_worker_s_share_is_reassigned_over_the_live_workers_idle_first_in_contiguous_pieces()
     {
-        var scheduler = Scheduler(8, ready: ["a", "b", "c"]);
+        var scheduler = Scheduler(8, backups: false, ready: ["a", "b", "c"]); // with backups c would already copy b
         scheduler.Begin(0, newSession: true);
         scheduler.WorkDone("c", 0, 10, 0); // c is idle; a still holds [0,1]
         var held = _roster.Remove("b")!.Value.Assignment;
@@ -184,5 +184,63 @@ public sealed class SyncStepSchedulerTests
         var plan = scheduler.Begin(1, newSession: false); // the restarted server resumed from its checkpoint of step 1
         Assert.Equal(1, plan.Assignments.Single().Step);
         Assert.Equal(1, scheduler.Step);
+    }
+
+    [Fact]
+    public void A_worker_done_early_copies_the_share_expected_to_finish_last()
+    {
+        var scheduler = Scheduler(8, ready: ["a", "b", "c"]);
+        scheduler.Begin(0, newSession: true); // a [0,1], b [2,3,4], c [5,6,7]
+        var backup = scheduler.WorkDone("a", 0, 10, 0);
+        // b and c hold three micro-batches each; with no times known yet, id order picks b.
+        Assert.Equal([0], backup.Assignments.Select(x => x.Step));
+        Assert.Equal("a", backup.Assignments[0].Worker);
+        Assert.Equal([2, 3, 4], backup.Assignments[0].MicroBatches);
+        Assert.Contains("backed up by a", backup.Note);
+
+        // c finishes: b's share has its copy already, and nothing else is outstanding but copies.
+        Assert.Empty(scheduler.WorkDone("c", 0, 30, 0).Assignments);
+        // The copy wins the race: counted once, whatever b does later.
+        Assert.Empty(scheduler.WorkDone("a", 0, 30, 0).Assignments);
+        Assert.Equal(1, scheduler.Statistics.BackupsWon);
+        scheduler.WorkDone("b", 0, 90, 0);
+        Assert.Equal(1, scheduler.Statistics.BackupsWon);
+        Assert.Contains("backup tasks won 1", scheduler.EndMessage(1));
+    }
+
+    [Fact]
+    public void The_slowest_holder_per_micro_batch_is_backed_up_first()
+    {
+        var scheduler = Scheduler(6, steps: 3, ready: ["a", "b", "c"]);
+        scheduler.Begin(0, newSession: true); // two micro-batches each
+        scheduler.WorkDone("a", 0, 10, 0);    // a copies b (id order)
+        scheduler.WorkDone("b", 0, 20, 0);
+        scheduler.WorkDone("c", 0, 90, 0);    // c is the straggler
+        scheduler.Applied(0, 1.0, 1, 1, 0);
+        var backup = scheduler.WorkDone("a", 1, 10, 0);
+        Assert.Equal("a", backup.Assignments[0].Worker);
+        Assert.Equal([4, 5], backup.Assignments[0].MicroBatches);
+    }
+
+    [Fact]
+    public void Without_backup_tasks_an_idle_worker_waits()
+    {
+        var scheduler = Scheduler(8, backups: false, ready: ["a", "b"]);
+        scheduler.Begin(0, newSession: true);
+        Assert.Same(StepPlan<string>.Nothing, scheduler.WorkDone("a", 0, 10, 0));
+        Assert.Equal(0, scheduler.Statistics.BackupsWon);
+    }
+
+    [Fact]
+    public void The_summary_names_each_workers_compute_median_and_p95()
+    {
+        var scheduler = Scheduler(2, steps: 3, backups: false, ready: ["a"]);
+        scheduler.Begin(0, newSession: true);
+        for (int step = 0; step < 3; step++)
+        {
+            scheduler.WorkDone("a", step, 10 * (step + 1), 0);
+            scheduler.Applied(step, 1.0, 1, 1, 0);
+        }
+        Assert.Contains("a=3 (compute median 20.0 ms, p95 30.0)", scheduler.EndMessage(3));
     }
 }

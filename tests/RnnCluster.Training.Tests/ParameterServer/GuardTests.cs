@@ -69,10 +69,11 @@ public sealed class GuardTests : TestKit
         server.Tell(new QueryMissing(_fixture.RunId, 0), coordinator.Ref);
         coordinator.ExpectMsg<MissingMicroBatches>(m => m.MicroBatches.SequenceEqual([2, 3]));
 
-        // Completing the step applies it; a late copy of a step-0 share is then stale and dropped.
+        // Completing the step applies it; a late copy of a step-0 share is then stale and dropped
+        // (one step late, as the loser of a backup task's race is, it is an informational line).
         server.Tell(new GradientComputed(_fixture.RunId, 0, 2, 4, Gradient(), 1, 32, "w-rest", 0));
         coordinator.FishForMessage(m => m is StepApplied { Step: 0 }, TimeSpan.FromSeconds(20));
-        EventFilter.Warning(contains: "ignores a stale gradient of step 0").ExpectOne(() =>
+        EventFilter.Info(contains: "ignores a stale gradient of step 0").ExpectOne(() =>
             server.Tell(new GradientComputed(_fixture.RunId, 0, 0, 1, Gradient(), 1, 16, "w-late", 0)));
         server.Tell(new QueryMissing(_fixture.RunId, 1), coordinator.Ref);
         coordinator.FishForMessage(m => m is MissingMicroBatches { Step: 1 } missing && missing.MicroBatches.SequenceEqual([0, 1, 2, 3]), TimeSpan.FromSeconds(5));

@@ -31,6 +31,37 @@ public sealed class WorkAgendaTests
     }
 
     [Fact]
+    public void A_running_sync_share_is_cancelled_once_its_step_has_been_applied_without_it()
+    {
+        var agenda = new WorkAgenda(sync: true);
+        agenda.Enqueue(Work(3));
+        agenda.Next();
+        agenda.Receive(Version(3));
+        var compute = Assert.IsType<AgendaStep.Compute>(agenda.Next());
+        agenda.Receive(Version(3)); // the same version again: the share still counts
+        Assert.False(compute.Cancel.Requested);
+        agenda.Receive(Version(4)); // step 3 was applied: a backup or a reassignment won
+        Assert.True(compute.Cancel.Requested);
+
+        agenda.Done();
+        agenda.Enqueue(Work(4));
+        var next = Assert.IsType<AgendaStep.Compute>(agenda.Next());
+        Assert.False(next.Cancel.Requested);
+    }
+
+    [Fact]
+    public void An_async_share_is_never_cancelled_by_newer_parameters()
+    {
+        var agenda = new WorkAgenda(sync: false);
+        agenda.Receive(Version(1));
+        agenda.Enqueue(Work(9));
+        var compute = Assert.IsType<AgendaStep.Compute>(agenda.Next());
+        agenda.ReceiveCurrent(Version(7));
+        agenda.Receive(Version(8));
+        Assert.False(compute.Cancel.Requested);
+    }
+
+    [Fact]
     public void Older_parameters_are_given_back_unless_they_answer_the_request_of_a_restarted_server()
     {
         var agenda = new WorkAgenda(sync: true);
