@@ -7,7 +7,8 @@ namespace RnnCluster.Training.Coordinator;
 /// workers, in id order; whatever a lost worker, a missed deadline or a refusal leaves missing is
 /// handed out again. A step is in flight from its assignment until the server reports it applied:
 /// workers' WorkDone may come before StepApplied, and nothing new may start in that gap.
-/// With backup tasks, a worker that finishes its share while others still compute theirs gets a copy
+/// With backup tasks, shares are sized by each worker's measured speed (<see cref="ShareSplit"/>) and
+/// a worker that finishes its share while others still compute theirs gets a copy
 /// of the share expected to finish last (micro-batches × the holder's last time per micro-batch); whichever
 /// copy the server has first counts and the other is refused as a duplicate, so the bytes cannot change.
 /// </summary>
@@ -55,14 +56,13 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
         var live = Roster.Live;
         if (live.Count < WorkersNeeded)
             return new([], Note: $"step {_step} waits for workers ({live.Count} ready, {WorkersNeeded} needed)");
-        int k = Math.Min(live.Count, Length.MicroBatches);
         _backupOf.Clear();
-        var plan = new List<Assignment<TWorker>>(k);
-        for (int i = 0; i < k; i++)
-        {
-            int lo = i * Length.MicroBatches / k, hi = (i + 1) * Length.MicroBatches / k;
-            plan.Add(Assign(live[i], Enumerable.Range(lo, hi - lo).ToArray()));
-        }
+        var bounds = ShareSplit.Boundaries(Length.MicroBatches,
+            live.Select(w => backupTasks && _msPerMicroBatch.TryGetValue(Roster.IdOf(w), out double ms) ? ms : (double?)null).ToList());
+        var plan = new List<Assignment<TWorker>>(live.Count);
+        for (int i = 0; i < live.Count; i++)
+            if (bounds[i + 1] > bounds[i])
+                plan.Add(Assign(live[i], Enumerable.Range(bounds[i], bounds[i + 1] - bounds[i]).ToArray()));
         _inFlight = true;
         Refusals.Clear();
         return Started(plan);
@@ -81,8 +81,8 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
         Statistics.WorkDone(id, step, _step, computeMs, waitMs);
         if (step != _step)
             return StepPlan<TWorker>.Nothing;
-        if (Roster.AssignmentOf(worker) is { Length: > 0 } done)
-            _msPerMicroBatch[id] = computeMs / done.Length;
+        if (Roster.AssignmentOf(worker) is { Length: > 0 } done) // smoothed: one noisy share should not move the next cut much
+            _msPerMicroBatch[id] = _msPerMicroBatch.TryGetValue(id, out double before) ? (before + computeMs / done.Length) / 2 : computeMs / done.Length;
         if (_backupOf.TryGetValue(worker, out var original) && Roster.AssignmentOf(original) is not null)
             Statistics.BackupWon();
         Roster.Release(worker);

@@ -209,17 +209,21 @@ public sealed class SyncStepSchedulerTests
     }
 
     [Fact]
-    public void The_slowest_holder_per_micro_batch_is_backed_up_first()
+    public void Measured_speeds_size_the_next_shares_and_a_backup_copies_the_latest_expected_one()
     {
         var scheduler = Scheduler(6, steps: 3, ready: ["a", "b", "c"]);
-        scheduler.Begin(0, newSession: true); // two micro-batches each
-        scheduler.WorkDone("a", 0, 10, 0);    // a copies b (id order)
-        scheduler.WorkDone("b", 0, 20, 0);
-        scheduler.WorkDone("c", 0, 90, 0);    // c is the straggler
-        scheduler.Applied(0, 1.0, 1, 1, 0);
-        var backup = scheduler.WorkDone("a", 1, 10, 0);
+        scheduler.Begin(0, newSession: true); // speeds unknown: two micro-batches each
+        scheduler.WorkDone("a", 0, 10, 0);    // 5 ms per micro-batch; a copies b (id order)
+        scheduler.WorkDone("b", 0, 20, 0);    // 10
+        scheduler.WorkDone("c", 0, 90, 0);    // 45: the straggler
+        var next = scheduler.Applied(0, 1.0, 1, 1, 0);
+        // Speeds 1/5, 1/10, 1/45 of 6 micro-batches: 3.7, 1.9, 0.4 → a [0..3], b [4], c [5] (at least one each).
+        Assert.Equal([0, 1, 2, 3], Shares(next)["a"]);
+        Assert.Equal([4], Shares(next)["b"]);
+        Assert.Equal([5], Shares(next)["c"]);
+        var backup = scheduler.WorkDone("a", 1, 20, 0); // c's share is expected last: 45 ms against b's 10
         Assert.Equal("a", backup.Assignments[0].Worker);
-        Assert.Equal([4, 5], backup.Assignments[0].MicroBatches);
+        Assert.Equal([5], backup.Assignments[0].MicroBatches);
     }
 
     [Fact]
