@@ -20,6 +20,7 @@ internal static class NodeCommand
         var run = new RunArguments();
         var store = new StoreArguments();
         var faults = new FaultArguments();
+        var http = new HttpArguments();
         var roles = ConfiguredDefaults.Make<string>("--roles", "comma-separated subset of coordinator,ps,worker", "coordinator,ps,worker");
         var host = ConfiguredDefaults.Make<string>("--host", "address to bind (default 127.0.0.1: only this machine can connect)", "127.0.0.1");
         var port = ConfiguredDefaults.Make<int>("--port", "Akka.Remote port (0 = any free port)", 4053);
@@ -44,6 +45,7 @@ internal static class NodeCommand
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
         faults.AddTo(command);
+        http.AddTo(command);
         foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger, stableAfter, tlsCert, tlsPassword })
             command.Options.Add(option);
 
@@ -58,6 +60,7 @@ internal static class NodeCommand
             if (roleList.Contains(Roles.Worker) && workerCount < 1)
                 throw new UsageException("--threads must be at least 1 on a worker node.");
             var faultsOf = faults.Read(p, workerCount);
+            var endpoint = http.Read(p);
             bool needsStore = roleList.Contains(Roles.ParameterServer) || p.GetValue(run.Resume) is not null;
             bool storeGiven = RunArguments.Given(p, store.Db) || RunArguments.Given(p, store.Connection)
                               || Environment.GetEnvironmentVariable("RNNCLUSTER_DB") is not null || Environment.GetEnvironmentVariable("RNNCLUSTER_CONNECTION") is not null
