@@ -28,10 +28,11 @@ internal sealed class HttpArguments
     }
 
     /// <summary>The endpoint to serve, or null without --http; throws <see cref="UsageException"/> on bad input.</summary>
-    public HttpEndpoint? Read(ParseResult p)
+    /// <param name="fallback">The endpoint without --http (the dashboard command's default); null = off.</param>
+    public HttpEndpoint? Read(ParseResult p, string? fallback = null)
     {
         string? tokenFile = p.GetValue(TokenFile);
-        if (p.GetValue(Http) is not { } text)
+        if ((p.GetValue(Http) ?? fallback) is not { } text)
         {
             if (tokenFile is not null)
                 throw new UsageException("--http-token-file goes with --http.");

@@ -93,6 +93,8 @@ internal static class NodeCommand
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
                 Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort),
                 SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential);
+            var feed = endpoint is null ? null : new RunFeed();
+            await using var dashboard = await DashboardHosting.StartAsync(endpoint, storeOptions, feed);
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;
@@ -102,7 +104,7 @@ internal static class NodeCommand
                 BulkChannel: true,
                 OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"),
                 LedgerPath: p.GetValue(ledger) is { } ledgerFile ? Path.GetFullPath(ledgerFile) : null,
-                Settings: settings);
+                Settings: settings, Feed: feed);
 
             if (plan is null)
             {

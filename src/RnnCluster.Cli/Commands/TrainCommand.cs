@@ -42,13 +42,15 @@ internal static class TrainCommand
 
             var plan = await RunPlanner.PlanAsync(p, run, storeOptions);
             var request = plan.Request with { MinWorkers = workerCount };
+            var feed = endpoint is null ? null : new RunFeed();
+            await using var dashboard = await DashboardHosting.StartAsync(endpoint, storeOptions, feed);
             RunReport.PrintHeader(plan, storeOptions, $"{workerCount} simulated worker{(workerCount == 1 ? "" : "s")} in one process");
 
             var reporter = ProgressReporter.Create(p.GetValue(plain));
             var session = new SessionOptions("local", new MembershipOptions(SerializeAllMessages: p.GetValue(serialize), LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING"),
                 storeOptions, request,
                 Enumerable.Range(0, workerCount).Select(i => ($"w{i}", faultsOf(i))).ToList(),
-                reporter.OnProgress, WorkersAreAllThereIs: true, PinComputeThreads: true, Settings: settings);
+                reporter.OnProgress, WorkersAreAllThereIs: true, PinComputeThreads: true, Settings: settings, Feed: feed);
             var (ended, outcome) = await reporter.ShowWhile(() => TrainingSession.RunAsync(session, cancel));
             return await RunReport.FinishAsync(ended, outcome, storeOptions, request.RunId, p.GetValue(samples));
         }));

@@ -6,34 +6,35 @@ namespace RnnCluster.Training.Node;
 /// <summary>
 /// The process's training metrics as a <see cref="Meter"/>, so that Training needs no web or
 /// Prometheus library: the dashboard exports whatever this meter records (docs/dashboard.md lists
-/// the names as Prometheus shows them). Base units: seconds and bytes. Labels stay few (run,
+/// the names as Prometheus shows them: the meter's name, "rnncluster", prefixes each instrument's,
+/// and counters gain "_total"). Histograms are in seconds. Base units: seconds and bytes. Labels stay few (run,
 /// worker, phase, direction) so that a long run does not grow the series count.
 /// Recording with no listener attached costs one branch per call.
 /// </summary>
 public static class RnnClusterMetrics
 {
-    public const string MeterName = "RnnCluster";
+    public const string MeterName = "rnncluster";
 
     private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> Steps = Meter.CreateCounter<long>("rnncluster_steps", description: "training steps applied");
-    private static readonly Counter<long> Tokens = Meter.CreateCounter<long>("rnncluster_tokens", description: "tokens trained on");
-    private static readonly Histogram<double> StepSeconds = Meter.CreateHistogram<double>("rnncluster_step_duration_seconds", "s", "wall time of a step, from assignment to applied update");
-    private static readonly Histogram<double> PhaseSeconds = Meter.CreateHistogram<double>("rnncluster_step_phase_seconds", "s", "a step's parts: compute (slowest worker), transfer (the rest of the step), reduce, apply");
-    private static readonly Histogram<double> ComputeSeconds = Meter.CreateHistogram<double>("rnncluster_worker_compute_seconds", "s", "one worker's compute time for its share of a step");
-    private static readonly Counter<long> Checkpoints = Meter.CreateCounter<long>("rnncluster_checkpoints", description: "checkpoints saved");
-    private static readonly Histogram<double> CheckpointSeconds = Meter.CreateHistogram<double>("rnncluster_checkpoint_duration_seconds", "s", "time to save a checkpoint");
-    private static readonly Counter<long> Backups = Meter.CreateCounter<long>("rnncluster_backups", description: "shares handed out again to a backup worker");
-    private static readonly Counter<long> Refusals = Meter.CreateCounter<long>("rnncluster_refusals", description: "gradients the parameter server refused");
-    private static readonly Counter<long> WorkersLost = Meter.CreateCounter<long>("rnncluster_workers_lost", description: "workers lost during the run");
-    private static readonly Counter<long> BulkBytes = Meter.CreateCounter<long>("rnncluster_bulk_bytes", "By", "bytes on the bulk channel (parameters and gradients between nodes)");
+    private static readonly Counter<long> Steps = Meter.CreateCounter<long>("steps", description: "training steps applied");
+    private static readonly Counter<long> Tokens = Meter.CreateCounter<long>("tokens", description: "tokens trained on");
+    private static readonly Histogram<double> StepSeconds = Meter.CreateHistogram<double>("step_duration_seconds", "s", "wall time of a step, from assignment to applied update");
+    private static readonly Histogram<double> PhaseSeconds = Meter.CreateHistogram<double>("step_phase_seconds", "s", "a step's parts: compute (slowest worker), transfer (the rest of the step), reduce, apply");
+    private static readonly Histogram<double> ComputeSeconds = Meter.CreateHistogram<double>("worker_compute_seconds", "s", "one worker's compute time for its share of a step");
+    private static readonly Counter<long> Checkpoints = Meter.CreateCounter<long>("checkpoints", description: "checkpoints saved");
+    private static readonly Histogram<double> CheckpointSeconds = Meter.CreateHistogram<double>("checkpoint_duration_seconds", "s", "time to save a checkpoint");
+    private static readonly Counter<long> Backups = Meter.CreateCounter<long>("backups", description: "shares handed out again to a backup worker");
+    private static readonly Counter<long> Refusals = Meter.CreateCounter<long>("refusals", description: "gradients the parameter server refused");
+    private static readonly Counter<long> WorkersLost = Meter.CreateCounter<long>("workers_lost", description: "workers lost during the run");
+    private static readonly Counter<long> BulkBytes = Meter.CreateCounter<long>("bulk_bytes", "bytes", "bytes on the bulk channel (parameters and gradients between nodes)");
     private static double _trainLoss = double.NaN, _validationLoss = double.NaN, _workersUp;
     private static string _run = "";
 
     static RnnClusterMetrics()
     {
-        Meter.CreateObservableGauge("rnncluster_train_loss", () => Gauge(_trainLoss), description: "training loss of the latest step");
-        Meter.CreateObservableGauge("rnncluster_validation_loss", () => Gauge(_validationLoss), description: "latest validation loss");
-        Meter.CreateObservableGauge("rnncluster_workers_up", () => Gauge(_workersUp), description: "workers ready for the run");
+        Meter.CreateObservableGauge("train_loss", () => Gauge(_trainLoss), description: "training loss of the latest step");
+        Meter.CreateObservableGauge("validation_loss", () => Gauge(_validationLoss), description: "latest validation loss");
+        Meter.CreateObservableGauge("workers_up", () => Gauge(_workersUp), description: "workers ready for the run");
     }
 
     /// <summary>The coordinator's progress: counts a new step once, keeps the gauges current.</summary>

@@ -34,8 +34,14 @@ public sealed class RunFeed
     private long _version;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The actor system of this node is running (liveness).</summary>
-    public bool SystemAlive { get; private set; }
+    /// <summary>
+    /// Liveness: false once this node's actor system has terminated (until a new session starts it
+    /// again). True while it starts, so that an orchestrator does not kill a node that is joining.
+    /// </summary>
+    public bool SystemAlive { get; private set; } = true;
+
+    /// <summary>A session has started its actor system at least once.</summary>
+    public bool SessionBegun { get; private set; }
 
     /// <summary>This node is an Up member of its cluster.</summary>
     public bool SelfUp { get; private set; }
@@ -48,13 +54,13 @@ public sealed class RunFeed
     public long Version { get { lock (_lock) return _version; } }
 
     /// <summary>Ready for traffic: an Up member and, on the coordinator, the run started or waiting for workers.</summary>
-    public bool Ready { get { lock (_lock) return SystemAlive && SelfUp && (!Coordinates || _state is "waiting" or "running" or "ended"); } }
+    public bool Ready { get { lock (_lock) return SessionBegun && SystemAlive && SelfUp && (!Coordinates || _state is "waiting" or "running" or "ended"); } }
 
     public void SessionStarted(string? runId)
     {
         lock (_lock)
         {
-            SystemAlive = true;
+            SystemAlive = SessionBegun = true;
             Coordinates = runId is not null;
             RunId = runId ?? RunId;
             if (runId is not null && _state == "idle")
