@@ -60,7 +60,8 @@ internal sealed class HttpArguments
         }
         if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
             throw new UsageException($"--http takes HOST:PORT with a TCP port 0..65535 (e.g. 127.0.0.1:8080), not '{text}'.");
-        if (host.Contains(':', StringComparison.Ordinal) && !IPAddress.TryParse(host, out _))
+        // An IPv6 address needs its brackets: in "::1:80" the port could be part of the address.
+        if (host.Contains(':', StringComparison.Ordinal) && (!text.Contains('[', StringComparison.Ordinal) || !IPAddress.TryParse(host, out _)))
             throw new UsageException($"--http takes HOST:PORT (IPv6 as [ADDRESS]:PORT), not '{text}'.");
         return (host, port);
     }
