@@ -96,7 +96,7 @@ public sealed class RunFeed
     {
         lock (_lock)
         {
-            bool newStep = _latest is null ? progress.LastStep is not null : progress.Step > _latest.Step;
+            bool newStep = _latest is null ? progress.Event is null : progress.Step > _latest.Step;
             RunId = progress.RunId;
             if (_state is "offered" or "idle")
                 _state = "waiting";
