@@ -72,7 +72,7 @@ public sealed class DashboardServer : IAsyncDisposable
         app.MapMetrics("/metrics");
         StaticAssets.Map(app);
         RunsApi.Map(app, store, options.Feed);
-        LiveApi.Map(app, options.Feed, json);
+        LiveApi.Map(app, options.Feed, json, app.Lifetime.ApplicationStopping);
         GenerateApi.Map(app, store, options.GenerationLimits, json);
         app.MapFallback(() => ApiError.Result(StatusCodes.Status404NotFound, "no such endpoint (docs/dashboard.md lists them)"));
 

@@ -18,11 +18,12 @@ internal static class LiveApi
     /// <summary>A comment line this often keeps proxies from closing a quiet stream.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public static void Map(IEndpointRouteBuilder app, RunFeed? feed, JsonSerializerOptions json)
+    /// <param name="stopping">The server is stopping: open streams end at once instead of holding up the process's exit.</param>
+    public static void Map(IEndpointRouteBuilder app, RunFeed? feed, JsonSerializerOptions json, CancellationToken stopping)
     {
-        app.MapGet("/api/cluster", () => feed is null
+        app.MapGet("/api/cluster", () => feed?.Snapshot() is not { } snapshot
             ? ApiError.Result(StatusCodes.Status404NotFound, "this dashboard serves stored runs only: no cluster")
-            : Results.Json(new { members = feed.Snapshot().Members, workers = feed.Snapshot().Workers }, json));
+            : Results.Json(new { members = snapshot.Members, workers = snapshot.Workers }, json));
 
         app.MapGet("/api/live", (int? from) => feed is null
             ? ApiError.Result(StatusCodes.Status404NotFound, "this dashboard serves stored runs only: no live run")
@@ -35,7 +36,8 @@ internal static class LiveApi
                 await ApiError.Result(StatusCodes.Status404NotFound, "this dashboard serves stored runs only: no live run").ExecuteAsync(http);
                 return;
             }
-            var cancel = http.RequestAborted;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+            var cancel = linked.Token;
             http.Response.ContentType = "text/event-stream";
             http.Response.Headers.CacheControl = "no-cache";
             http.Response.Headers["X-Accel-Buffering"] = "no";
