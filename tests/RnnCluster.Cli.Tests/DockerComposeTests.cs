@@ -107,7 +107,8 @@ public sealed partial class DockerComposeTests
     {
         var dockerfile = Dockerfile.Load(Path.Combine(Root, "deploy", "Dockerfile"));
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.From[0], StringComparison.Ordinal);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime:10.0", dockerfile.From[^1], StringComparison.Ordinal);
+        // The ASP.NET Core runtime, which the dashboard's shared framework needs (the plain runtime image lacks it).
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", dockerfile.From[^1], StringComparison.Ordinal);
         Assert.True(dockerfile.Entrypoint is ["dotnet", var dll] && Path.GetFileName(dll) == "rnncluster.dll",
             $"deploy/Dockerfile: ENTRYPOINT [{string.Join(", ", dockerfile.Entrypoint)}] does not run `dotnet rnncluster.dll`");
 
