@@ -15,7 +15,7 @@ internal static class GenerateApi
 {
     public static void Map(IEndpointRouteBuilder app, StoreAccess store, GenerationLimits limits, JsonSerializerOptions json)
     {
-        var slots = new SemaphoreSlim(limits.MaxConcurrent, limits.MaxConcurrent);
+        var slots = new SemaphoreSlim(limits.MaxConcurrent, Math.Max(1, limits.MaxConcurrent)); // 0: generation off, every request 429
         app.MapPost("/api/generate", async (HttpContext http) =>
         {
             GenerateRequest? request;

@@ -7,7 +7,7 @@ namespace RnnCluster.Dashboard;
 /// </summary>
 /// <param name="MaxLength">Tokens one request may generate (more answer 400).</param>
 /// <param name="MaxPrimeChars">Characters of priming text (more answer 413).</param>
-/// <param name="MaxConcurrent">Generations running at once.</param>
+/// <param name="MaxConcurrent">Generations running at once (0 turns generation off).</param>
 /// <param name="MaxTopK">Largest top-k accepted (0 = all tokens).</param>
 public sealed record GenerationLimits(int MaxLength = 2000, int MaxPrimeChars = 4000, int MaxConcurrent = 2, int MaxTopK = 1000)
 {

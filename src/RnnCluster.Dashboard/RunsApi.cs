@@ -123,8 +123,10 @@ internal static class RunsApi
             {
                 ["cell"] = model.Cell.ToString().ToLowerInvariant(), ["vocab"] = model.VocabSize, ["embed"] = model.Embed, ["hidden"] = model.Hidden,
                 ["layers"] = model.Layers, ["dropout"] = model.Dropout, ["seq"] = settings.SeqLen, ["batch"] = settings.Batch,
-                ["microBatches"] = settings.MicroBatches, ["seed"] = settings.Seed, ["optimizer"] = settings.Optimizer.ToString(),
-                ["schedule"] = settings.Schedule.ToString(), ["clip"] = settings.ClipNorm, ["staleness"] = record.Definition.Staleness,
+                ["microBatches"] = settings.MicroBatches, ["seed"] = settings.Seed, ["optimizer"] = settings.Optimizer.Kind.ToString().ToLowerInvariant(),
+                ["lr"] = settings.Optimizer.LearningRate, ["weightDecay"] = settings.Optimizer.WeightDecay,
+                ["schedule"] = settings.Schedule.Kind.ToString().ToLowerInvariant(), ["warmupSteps"] = settings.Schedule.WarmupSteps,
+                ["decaySteps"] = settings.Schedule.DecaySteps, ["clip"] = settings.ClipNorm, ["staleness"] = record.Definition.Staleness,
                 ["trainTokens"] = record.Definition.TrainTokens, ["validationTokens"] = record.Definition.ValidationTokens,
             },
             record.Checkpoints.Where(c => c.Available).Select(c => c.Step).ToList());

@@ -126,6 +126,17 @@ public sealed class DashboardApiTests(DashboardStore store) : IClassFixture<Dash
     }
 
     [Fact]
+    public async Task Generations_beyond_the_concurrency_limit_answer_429()
+    {
+        // No slot at all: every request is one too many, without racing two real generations.
+        await using var full = await DashboardServer.StartAsync(new DashboardOptions("127.0.0.1", 0, null, StoreOptions.Sqlite(store.Db), null, new GenerationLimits(MaxConcurrent: 0)));
+        using var http = new HttpClient { BaseAddress = new Uri(full.Url) };
+        using var response = await http.PostAsync("/api/generate", new StringContent("""{"run":"api","length":5}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Contains("try again", (await Body(response)).GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Temperature_zero_is_greedy_whatever_the_seed()
     {
         var (first, a) = await Post("""{"run":"api","step":10,"prime":"B","length":40,"temperature":0,"seed":1}""");
