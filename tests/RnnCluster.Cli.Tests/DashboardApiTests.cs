@@ -13,7 +13,10 @@ namespace RnnCluster.Cli.Tests;
 /// <summary>
 /// The dashboard's JSON API, /metrics and the token gate, in process against a small SQLite store:
 /// bad requests get 4xx with a JSON message (never a stack trace), good ones what docs/dashboard.md says.
+/// Shares a collection with DockerComposeTests: the store is trained by the CLI in this process,
+/// and those tests swap the process-wide ConfiguredDefaults.
 /// </summary>
+[Collection(nameof(ConfiguredDefaults))]
 public sealed class DashboardApiTests(DashboardStore store) : IClassFixture<DashboardStore>, IAsyncLifetime
 {
     private DashboardServer _server = null!;
