@@ -10,6 +10,7 @@ internal static class StaticAssets
     private static readonly Dictionary<string, string> Types = new(StringComparer.OrdinalIgnoreCase)
     {
         [".html"] = "text/html; charset=utf-8", [".js"] = "text/javascript; charset=utf-8", [".css"] = "text/css; charset=utf-8",
+        [".LICENSE"] = "text/plain; charset=utf-8", // uPlot's MIT notice travels with the copy it covers
     };
 
     public static void Map(IEndpointRouteBuilder app)

@@ -168,6 +168,15 @@ public sealed class DashboardApiTests(DashboardStore store) : IClassFixture<Dash
     }
 
     [Fact]
+    public async Task The_page_and_uPlot_with_its_licence_come_from_the_binary()
+    {
+        Assert.Contains("/uPlot.iife.min.js", await _http.GetStringAsync("/"));
+        Assert.StartsWith("/*! https://github.com/leeoniya/uPlot (v1.6.32) */", await _http.GetStringAsync("/uPlot.iife.min.js"));
+        Assert.Contains("MIT License", await _http.GetStringAsync("/uPlot.LICENSE"));
+        Assert.Contains("EventSource", await _http.GetStringAsync("/app.js"));
+    }
+
+    [Fact]
     public async Task Health_checks_answer_without_a_feed()
     {
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
