@@ -113,5 +113,15 @@ public sealed class UsageErrorTests(ITestOutputHelper output)
         var noStore = await CliProcess.RunAsync(dir.Path, Timeout, "dashboard", "--db", dir.File("missing.db"));
         AssertUsageError(noStore, "There is no store");
         Assert.Empty(Directory.GetFiles(dir.Path));
+
+        // A port in use is found after the other checks but before the header and the run.
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var busy = await CliProcess.RunAsync(dir.Path, Timeout, "node", "--roles", "coordinator,ps", "--port", "0", "--db", db, "--run-id", "busy",
+            "--dataset", "reber", "--embed", "8", "--hidden", "24", "--seq", "16", "--batch", "16", "--steps", "4", "--plain", "--http", $"127.0.0.1:{port}");
+        output.WriteLine(busy.ToString());
+        AssertUsageError(busy, $"--http 127.0.0.1:{port} cannot be served");
+        Assert.Empty(Directory.GetFiles(dir.Path));
     }
 }

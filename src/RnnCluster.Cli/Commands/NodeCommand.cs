@@ -82,8 +82,6 @@ internal static class NodeCommand
             {
                 plan = await RunPlanner.PlanAsync(p, run, storeOptions, seed);
                 plan = plan with { Request = plan.Request with { MinWorkers = p.GetValue(minWorkers) } };
-                RunReport.PrintHeader(plan, storeOptions ?? StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
-                    $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
             }
             // With TLS, Akka addresses use the akka.ssl.tcp scheme; accept seeds written either way.
             seedAddresses = seedAddresses.Select(a => credential is null
@@ -93,11 +91,16 @@ internal static class NodeCommand
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
                 Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort),
                 SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential);
-            var feed = endpoint is null ? null : new RunFeed();
-            await using var dashboard = await DashboardHosting.StartAsync(endpoint, storeOptions, feed);
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;
+            // Bound once every other check has passed: a port in use is the last usage error, and
+            // it still comes before the header.
+            var feed = endpoint is null ? null : new RunFeed();
+            await using var dashboard = await DashboardHosting.StartAsync(endpoint, storeOptions, feed);
+            if (plan is not null)
+                RunReport.PrintHeader(plan, storeOptions ?? StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
+                    $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
             var session = new SessionOptions(nodeId, membership, storeOptions, plan?.Request,
                 Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", faultsOf(i) with { Expect = expect })).ToList(),
                 reporter is null ? null : reporter.OnProgress,
