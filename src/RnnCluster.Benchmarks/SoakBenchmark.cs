@@ -151,7 +151,7 @@ internal static class SoakBenchmark
         }
     }
 
-    private static string[] DefaultData()
+    internal static string[] DefaultData()
     {
         try
         {
@@ -164,7 +164,7 @@ internal static class SoakBenchmark
     }
 
     /// <summary>The Release build of the CLI above the current directory, built first when missing (or asked to).</summary>
-    private static string ReleaseCli(bool build)
+    internal static string ReleaseCli(bool build)
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {

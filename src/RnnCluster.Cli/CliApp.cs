@@ -14,6 +14,7 @@ internal static class CliApp
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(CheckpointsCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(DashboardCommand.Create());
         return root;
     }
 }

@@ -14,6 +14,7 @@ namespace RnnCluster.Cli.Tests;
 /// environment applied parses and has valid values, every seed address names a service that
 /// listens there, the connection string names the postgres service, and the image runs the CLI.
 /// </summary>
+[Collection(nameof(ConfiguredDefaults))]
 public sealed partial class DockerComposeTests
 {
     /// <summary>What `$HOSTNAME` stands for in a container: Docker's default hostname, the short container id (resolvable on the network).</summary>
@@ -107,7 +108,8 @@ public sealed partial class DockerComposeTests
     {
         var dockerfile = Dockerfile.Load(Path.Combine(Root, "deploy", "Dockerfile"));
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.From[0], StringComparison.Ordinal);
-        Assert.StartsWith("mcr.microsoft.com/dotnet/runtime:10.0", dockerfile.From[^1], StringComparison.Ordinal);
+        // The ASP.NET Core runtime, which the dashboard's shared framework needs (the plain runtime image lacks it).
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", dockerfile.From[^1], StringComparison.Ordinal);
         Assert.True(dockerfile.Entrypoint is ["dotnet", var dll] && Path.GetFileName(dll) == "rnncluster.dll",
             $"deploy/Dockerfile: ENTRYPOINT [{string.Join(", ", dockerfile.Entrypoint)}] does not run `dotnet rnncluster.dll`");
 

@@ -115,4 +115,35 @@ public sealed class UsageErrorTests(ITestOutputHelper output)
         Assert.Matches(@"^run=diverges steps=\d+ tokens_per_s=\d+ train_loss=\d+\.\d+$", result.LastLine);
         Assert.DoesNotContain("NaN", result.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Http_beyond_loopback_without_a_token_and_bad_http_endpoints_are_refused_before_anything_starts()
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        var open = await CliProcess.RunAsync(dir.Path, Timeout, [.. TrainCliTests.Small(db, "open", 4), "--http", "0.0.0.0:0"]);
+        output.WriteLine(open.ToString());
+        AssertUsageError(open, "--http 0.0.0.0:0 listens beyond this machine: give a bearer token (RNNCLUSTER_HTTP_TOKEN or --http-token-file FILE)");
+        Assert.False(File.Exists(db));
+
+        var node = await CliProcess.RunAsync(dir.Path, Timeout, "node", "--roles", "worker", "--port", "0", "--http", "[::]:8080", "--plain");
+        AssertUsageError(node, "--http [::]:8080 listens beyond this machine");
+        var badPort = await CliProcess.RunAsync(dir.Path, Timeout, "node", "--roles", "worker", "--port", "0", "--http", "127.0.0.1:http", "--plain");
+        AssertUsageError(badPort, "--http takes HOST:PORT");
+        var missingToken = await CliProcess.RunAsync(dir.Path, Timeout, "node", "--roles", "worker", "--port", "0", "--http", "0.0.0.0:0", "--http-token-file", dir.File("none"), "--plain");
+        AssertUsageError(missingToken, "--http-token-file");
+        var noStore = await CliProcess.RunAsync(dir.Path, Timeout, "dashboard", "--db", dir.File("missing.db"));
+        AssertUsageError(noStore, "There is no store");
+        Assert.Empty(Directory.GetFiles(dir.Path));
+
+        // A port in use is found after the other checks but before the header and the run.
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var busy = await CliProcess.RunAsync(dir.Path, Timeout, "node", "--roles", "coordinator,ps", "--port", "0", "--db", db, "--run-id", "busy",
+            "--dataset", "reber", "--embed", "8", "--hidden", "24", "--seq", "16", "--batch", "16", "--steps", "4", "--plain", "--http", $"127.0.0.1:{port}");
+        output.WriteLine(busy.ToString());
+        AssertUsageError(busy, $"--http 127.0.0.1:{port} cannot be served");
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Model;
-using RnnCluster.Interop.Onnx;
+using RnnCluster.Interop;
 using RnnCluster.Interop.PyTorch;
 using RnnCluster.Training.Store;
 
@@ -70,7 +70,7 @@ internal static class CheckpointsCommand
         {
             string path = p.GetValue(output)!;
             string kind = p.GetValue(format)!.ToLowerInvariant();
-            if (kind is not ("raw" or "safetensors" or "onnx"))
+            if (!CheckpointExport.Formats.Contains(kind))
                 throw new UsageException($"--format must be raw, safetensors or onnx, not '{p.GetValue(format)}'.");
             if (p.GetValue(full) && kind != "raw")
                 throw new UsageException("--checkpoint writes our own checkpoint file; it goes with --format raw only.");
@@ -83,23 +83,12 @@ internal static class CheckpointsCommand
             foreach (var skipped in loaded.Skipped)
                 Console.Error.WriteLine($"warning: skipped {skipped}");
             var c = loaded.Checkpoint;
-            // Built in memory first: a refusal (an unsupported model) leaves no file behind.
-            byte[]? bytes = kind switch
-            {
-                "safetensors" => SafetensorsExport.Serialize(c.Model, c.Vocabulary, c.Parameters, c.RunId, c.Step),
-                "onnx" => OnnxExport.Serialize(c.Model, c.Vocabulary, c.Parameters, c.RunId, c.Step),
-                _ => null,
-            };
+            // Into memory first: a refusal (an unsupported model) leaves no file behind.
+            var bytes = new MemoryStream();
+            CheckpointExport.Write(bytes, c, kind, p.GetValue(full));
             string tmp = path + ".tmp";
             await using (var file = File.Create(tmp))
-            {
-                if (bytes is not null)
-                    file.Write(bytes);
-                else if (p.GetValue(full))
-                    CheckpointFormat.WriteTo(file, c);
-                else
-                    CheckpointFormat.WriteRawParameters(file, c.Parameters);
-            }
+                bytes.WriteTo(file);
             File.Move(tmp, path, overwrite: true);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"run {c.RunId} step {c.Step}: {c.Parameters.Length:N0} parameters → {path} ({kind}, {new FileInfo(path).Length:N0} bytes)"));

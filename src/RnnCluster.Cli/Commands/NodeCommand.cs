@@ -20,6 +20,7 @@ internal static class NodeCommand
         var run = new RunArguments();
         var store = new StoreArguments();
         var faults = new FaultArguments();
+        var http = new HttpArguments();
         var roles = ConfiguredDefaults.Make<string>("--roles", "comma-separated subset of coordinator,ps,worker", "coordinator,ps,worker");
         var host = ConfiguredDefaults.Make<string>("--host", "address to bind (default 127.0.0.1: only this machine can connect)", "127.0.0.1");
         var port = ConfiguredDefaults.Make<int>("--port", "Akka.Remote port (0 = any free port)", 4053);
@@ -44,6 +45,7 @@ internal static class NodeCommand
         run.AddTo(command, withSeed: false);
         store.AddTo(command);
         faults.AddTo(command);
+        http.AddTo(command);
         foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger, stableAfter, tlsCert, tlsPassword })
             command.Options.Add(option);
 
@@ -58,6 +60,7 @@ internal static class NodeCommand
             if (roleList.Contains(Roles.Worker) && workerCount < 1)
                 throw new UsageException("--threads must be at least 1 on a worker node.");
             var faultsOf = faults.Read(p, workerCount);
+            var endpoint = http.Read(p);
             bool needsStore = roleList.Contains(Roles.ParameterServer) || p.GetValue(run.Resume) is not null;
             bool storeGiven = RunArguments.Given(p, store.Db) || RunArguments.Given(p, store.Connection)
                               || Environment.GetEnvironmentVariable("RNNCLUSTER_DB") is not null || Environment.GetEnvironmentVariable("RNNCLUSTER_CONNECTION") is not null
@@ -83,8 +86,6 @@ internal static class NodeCommand
             {
                 plan = await RunPlanner.PlanAsync(p, run, storeOptions, seed);
                 plan = plan with { Request = plan.Request with { MinWorkers = p.GetValue(minWorkers) } };
-                RunReport.PrintHeader(plan, storeOptions ?? StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
-                    $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
             }
             // With TLS, Akka addresses use the akka.ssl.tcp scheme; accept seeds written either way.
             seedAddresses = seedAddresses.Select(a => credential is null
@@ -97,13 +98,20 @@ internal static class NodeCommand
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;
+            // Bound once every other check has passed: a port in use is the last usage error, and
+            // it still comes before the header.
+            var feed = endpoint is null ? null : new RunFeed();
+            await using var dashboard = await DashboardHosting.StartAsync(endpoint, storeOptions, feed);
+            if (plan is not null)
+                RunReport.PrintHeader(plan, storeOptions ?? StoreOptions.Sqlite(StoreArguments.DefaultDatabase),
+                    $"this node ({string.Join(",", roleList)}) waits for {plan.Request.MinWorkers} worker(s)");
             var session = new SessionOptions(nodeId, membership, storeOptions, plan?.Request,
                 Enumerable.Range(0, workerCount).Select(i => ($"{nodeId}/w{i}", faultsOf(i) with { Expect = expect })).ToList(),
                 reporter is null ? null : reporter.OnProgress,
                 BulkChannel: true,
                 OnListening: address => Console.WriteLine($"node {address} up with roles {string.Join(",", roleList)}"),
                 LedgerPath: p.GetValue(ledger) is { } ledgerFile ? Path.GetFullPath(ledgerFile) : null,
-                Settings: settings);
+                Settings: settings, Feed: feed);
 
             if (plan is null)
             {

@@ -70,13 +70,7 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
                     Running(plan);
             });
             Run<WorkDone>(_ => _roster.Release(Sender));
-            Receive<StopGracefully>(_ =>
-            {
-                if (newSession)
-                    EndRun(false, "interrupted before the run started (nothing was trained)");
-                else
-                    _scheduler.Stop();
-            });
+            Receive<StopGracefully>(_ => { if (newSession) EndRun(false, "interrupted before the run started (nothing was trained)"); else _scheduler.Stop(); });
             Common(finishing: finishing);
         });
     }
@@ -85,10 +79,10 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
     {
         Become(() =>
         {
-            Run<WorkDone>(d => Execute(_scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs)));
+            Run<WorkDone>(d => Execute(_scheduler.WorkDone(Sender, Observed(d).Step, d.ComputeMs, d.WaitMs))); // per-worker times, for observers
             Run<StepApplied>(a => Execute(_scheduler.Applied(a.Step, a.TrainLoss, a.ReduceMs, a.ApplyMs, a.MaxStaleness)));
             Run<MissingMicroBatches>(m => Execute(_scheduler.Missing(m.Step, m.MicroBatches)));
-            Run<GradientRefused>(r => Execute(_scheduler.Refused(r.Step, r.Lo, r.Hi, r.WorkerId, r.Reason)));
+            Run<GradientRefused>(r => Execute(_scheduler.Refused(Observed(r).Step, r.Lo, r.Hi, r.WorkerId, r.Reason)));
             Receive<StepDeadline>(d => Execute(_scheduler.DeadlinePassed(d.Step)));
             Receive<StopGracefully>(stop =>
             {
@@ -104,6 +98,8 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
     {
         foreach (var a in plan.Assignments)
             a.Worker.Tell(new AssignWork(RunId, a.Step, a.MicroBatches));
+        foreach (var a in plan.Reassigned ? plan.Assignments : [])
+            Observed(new WorkerNotice(RunId, _roster.IdOf(a.Worker), WorkerNoticeKind.Backup, a.Step));
         if (plan.Note is not null)
             Log.Info("Run '{0}': {1}.", RunId, plan.Note);
         if (plan.Deadline is { } deadline)
@@ -186,13 +182,13 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
             if (!_roster.Contains(Sender))
                 return;
             if (_roster.MarkReady(Sender))
-                Publish($"worker {_roster.IdOf(Sender)} ready");
+                Publish($"worker {Observed(new WorkerNotice(RunId, _roster.IdOf(Sender), WorkerNoticeKind.Ready, _scheduler.Step)).WorkerId} ready");
             _onReady?.Invoke(Sender);
         });
         Run<WorkerRefused>(r => Note(LogLevel.ErrorLevel, $"worker refused the run: {r.Reason}"));
         Run<RunRefused>(r => EndRun(false, $"run refused: {r.Reason}"));
         Run<RunAborted>(a => EndRun(false, $"{a.Reason}. The last good checkpoint is kept."));
-        Run<CheckpointSaved>(c => Publish($"checkpoint of step {_status.LastCheckpoint = c.Step} saved"));
+        Run<CheckpointSaved>(c => Publish($"checkpoint of step {_status.LastCheckpoint = Observed(c).Step} saved")); // its duration, for the metrics
         Run<EvaluationResult>(RecordEvaluation);
         if (finishing) // also while a lost server's successor is awaited: its predecessor may have saved the end
             Run<RunFinished>(f => EndRun(true, _scheduler.EndMessage(f.Step), f.Step / RunLength.Of(_request).UpdatesPerStep));
@@ -212,6 +208,7 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
         else if (_roster.Remove(actor) is var (id, held))
         {
             _reception.Tell(new Reception.Unwatch(actor));
+            Observed(new WorkerNotice(RunId, id, WorkerNoticeKind.Lost, _scheduler.Step, why));
             Note(LogLevel.WarningLevel, $"worker {id} lost ({why}) at step {_scheduler.Step}{(held is null ? "" : $" holding micro-batches [{string.Join(",", held)}]")}");
             _onLost?.Invoke(actor, held);
         }
@@ -231,6 +228,9 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
         _parameterServer.Tell(new RecordValidation(RunId, result.Version, result.Loss));
         Publish(FormattableString.Invariant($"validation loss {result.Loss:F4} at step {result.Version} ({_scheduler.Statistics.TrainingElapsed.TotalSeconds:F0} s)"));
     }
+
+    /// <summary>Hands <paramref name="message"/> to the node's observers (dashboard, metrics) too; the refusal itself is reported as a notice.</summary>
+    private T Observed<T>(T message) where T : notnull { Context.System.EventStream.Publish(message is GradientRefused r ? WorkerNotice.Of(r) : message); return message; }
 
     private void Publish(string? note) => Context.System.EventStream.Publish(_status.Progress(_scheduler.Step, _scheduler.Progress, _roster.ReadyCount, note));
 

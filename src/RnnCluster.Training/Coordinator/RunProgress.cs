@@ -2,6 +2,8 @@
 namespace RnnCluster.Training.Coordinator;
 
 /// <summary>Published on the coordinator node's event stream after every step (for progress displays).</summary>
+/// <param name="LastStep">The timing of the latest applied step alone (the dashboard's step timeline); <paramref name="Timing"/> is a mean.</param>
+/// <param name="TokensPerStep">Tokens one step trains on, so that observers can count tokens without the run's settings.</param>
 public sealed record RunProgress(
     string RunId,
     long Step,
@@ -13,4 +15,6 @@ public sealed record RunProgress(
     int WorkersAlive,
     long? LastCheckpoint,
     StepTiming Timing,
-    string? Event);
+    string? Event,
+    StepTiming? LastStep = null,
+    long TokensPerStep = 0);

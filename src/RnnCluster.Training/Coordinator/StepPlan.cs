@@ -8,6 +8,7 @@ namespace RnnCluster.Training.Coordinator;
 /// <param name="Progressed">A step completed: tell the progress display.</param>
 /// <param name="Finish">The run is over (target, time budget or stop): validate once more and save the final checkpoint.</param>
 /// <param name="Diverged">The run cannot go on: why.</param>
+/// <param name="Reassigned">The assignments are backups: work someone else held, handed out again.</param>
 /// <param name="Note">What happened, for the log (work waiting for workers, reassignments, a missed deadline).</param>
 public sealed record StepPlan<TWorker>(
     IReadOnlyList<Assignment<TWorker>> Assignments,
@@ -17,7 +18,8 @@ public sealed record StepPlan<TWorker>(
     bool Progressed = false,
     bool Finish = false,
     string? Diverged = null,
-    string? Note = null)
+    string? Note = null,
+    bool Reassigned = false)
 {
     public static readonly StepPlan<TWorker> Nothing = new([]);
 

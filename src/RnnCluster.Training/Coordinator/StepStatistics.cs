@@ -109,6 +109,9 @@ public sealed class StepStatistics(CoordinatorSettings settings, long tokensPerS
         return seconds <= 0 ? 0 : (double)(progress - _timedFrom) / updatesPerStep * tokensPerStep / seconds;
     }
 
+    /// <summary>The latest applied step's own timing, or null before the first.</summary>
+    public StepTiming? Latest => _window.Count == 0 ? null : _window[^1];
+
     /// <summary>Means over the last steps, for the live display.</summary>
     public StepTiming Recent => Mean(_window);
 

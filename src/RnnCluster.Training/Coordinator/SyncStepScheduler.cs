@@ -141,7 +141,7 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
             plan.Add(Assign(order[i], orphans[(i * orphans.Length / k)..((i + 1) * orphans.Length / k)]));
         _inFlight |= plan.Count > 0;
         return plan.Count == 0 ? StepPlan<TWorker>.Nothing
-            : new(plan, Note: string.Join("; ", plan.Select(a => $"step {_step} micro-batches [{string.Join(",", a.MicroBatches)}] reassigned to {Roster.IdOf(a.Worker)}")));
+            : new(plan, Reassigned: true, Note: string.Join("; ", plan.Select(a => $"step {_step} micro-batches [{string.Join(",", a.MicroBatches)}] reassigned to {Roster.IdOf(a.Worker)}")));
     }
 
     public override StepPlan<TWorker> Refused(long step, int lo, int hi, string workerId, string reason)

@@ -131,20 +131,49 @@ public static class RnnClusterHosting
             registry.Register<NodeAgentKey>(system.ActorOf(NodeAgent.Props(nodeId, registry.Get<CoordinatorKey>(), ended, settings ?? NodeSettings.Default), NodeAgent.Name)));
 
     /// <summary>Forwards the coordinator's progress and outcome (published on this node's event stream) to callbacks.</summary>
-    public static AkkaConfigurationBuilder WithRunObserver(this AkkaConfigurationBuilder builder, Action<RunProgress> onProgress, Action<RunOutcome> onOutcome) =>
+    /// <summary>
+    /// Hands what the coordinator publishes to the caller's callbacks, the metrics and, when given,
+    /// the <paramref name="feed"/> the dashboard reads (also told of the cluster's members).
+    /// </summary>
+    public static AkkaConfigurationBuilder WithRunObserver(this AkkaConfigurationBuilder builder, Action<RunProgress> onProgress, Action<RunOutcome> onOutcome, RunFeed? feed = null) =>
         builder.WithActors((system, _) =>
         {
-            var observer = system.ActorOf(Props.Create(() => new RunObserver(onProgress, onOutcome)), "run-observer");
-            system.EventStream.Subscribe(observer, typeof(RunProgress));
-            system.EventStream.Subscribe(observer, typeof(RunOutcome));
+            var observer = system.ActorOf(Props.Create(() => new RunObserver(onProgress, onOutcome, feed)), "run-observer");
+            foreach (var type in new[] { typeof(RunProgress), typeof(RunOutcome), typeof(WorkDone), typeof(WorkerNotice), typeof(CheckpointSaved) })
+                system.EventStream.Subscribe(observer, type);
+            if (feed is not null)
+                system.ActorOf(ClusterWatch.Props(feed), "cluster-watch");
         });
 
     private sealed class RunObserver : ReceiveActor
     {
-        public RunObserver(Action<RunProgress> onProgress, Action<RunOutcome> onOutcome)
+        public RunObserver(Action<RunProgress> onProgress, Action<RunOutcome> onOutcome, RunFeed? feed)
         {
-            Receive<RunProgress>(onProgress);
-            Receive<RunOutcome>(onOutcome);
+            Receive<RunProgress>(p =>
+            {
+                RnnClusterMetrics.Progress(p, feed?.Report(p) ?? p.Event is null);
+                onProgress(p);
+            });
+            Receive<RunOutcome>(o =>
+            {
+                feed?.Ended(o);
+                onOutcome(o);
+            });
+            Receive<WorkDone>(d =>
+            {
+                feed?.WorkDone(d);
+                RnnClusterMetrics.WorkDone(d);
+            });
+            Receive<WorkerNotice>(n =>
+            {
+                feed?.Notice(n);
+                RnnClusterMetrics.Notice(n);
+            });
+            Receive<CheckpointSaved>(c =>
+            {
+                feed?.CheckpointSaved(c);
+                RnnClusterMetrics.CheckpointSaved(c);
+            });
         }
     }
 }

@@ -16,6 +16,7 @@ namespace RnnCluster.Training.Node;
 /// The local simulation: no other process can bring workers, so when every worker of this process
 /// has stopped (crashed, refused the run) the run fails instead of waiting for one forever.
 /// </param>
+/// <param name="Feed">Where this node reports its run and its cluster for the dashboard; null without one.</param>
 /// <param name="Settings">Every role's timeouts and limits (defaults when null).</param>
 /// <param name="PinComputeThreads">
 /// Bind worker i's compute thread to the process's i-th CPU, modulo their count. Left to itself, Linux often ran two
@@ -36,4 +37,5 @@ public sealed record SessionOptions(
     string? LedgerPath = null,
     bool WorkersAreAllThereIs = false,
     bool PinComputeThreads = false,
-    RnnClusterSettings? Settings = null);
+    RnnClusterSettings? Settings = null,
+    RunFeed? Feed = null);

@@ -54,7 +54,7 @@ public static class TrainingSession
                 .WithCoordinator(options.Request, settings.Coordinator)
                 .WithWorkers(options.Workers, workerOnly || options.WorkersAreAllThereIs ? EndWhenWorkersStop : null, options.PinComputeThreads, settings.Worker)
                 .WithNodeAgent(options.NodeId, ended, settings.Node)
-                .WithRunObserver(p => options.OnProgress?.Invoke(p), o => outcome.TrySetResult(o));
+                .WithRunObserver(p => options.OnProgress?.Invoke(p), o => outcome.TrySetResult(o), options.Feed);
         });
 
         // Nothing is left to do here when this process's workers are all gone: a worker-only node,
@@ -74,6 +74,8 @@ public static class TrainingSession
             bulk.Attach(system);
         }
         options.OnListening?.Invoke(Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
+        options.Feed?.SessionStarted(options.Request?.RunId);
+        _ = system.WhenTerminated.ContinueWith(_ => options.Feed?.SessionStopped(), TaskScheduler.Default);
         using var graceful = stop.Register(() =>
         {
             if (options.Request is not null)

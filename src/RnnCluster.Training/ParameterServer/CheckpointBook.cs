@@ -9,6 +9,7 @@ public sealed class CheckpointBook
 {
     private readonly List<RecordedCheckpoint> _recorded = new();
     private readonly List<RecordedCheckpoint> _confirmed = new();
+    private long _savingSince;
 
     /// <summary>How many confirmed checkpoints to keep (at least one).</summary>
     public int Keep { get; set; } = 1;
@@ -28,7 +29,14 @@ public sealed class CheckpointBook
     /// <summary>Whether the state at <paramref name="step"/> still needs a checkpoint (none saved or being saved).</summary>
     public bool NeedsSave(long step) => Saving != step && LatestConfirmed != step;
 
-    public void StartSaving(long step) => Saving = step;
+    /// <summary>How long the latest confirmed save took, from <see cref="StartSaving"/> to its confirmation (0 when not timed).</summary>
+    public double LastSaveMs { get; private set; }
+
+    public void StartSaving(long step)
+    {
+        Saving = step;
+        _savingSince = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     public void SaveFailed() => Saving = null;
 
@@ -37,6 +45,7 @@ public sealed class CheckpointBook
     {
         var record = _recorded.LastOrDefault(r => r.SequenceNr == sequenceNr);
         _confirmed.Add(record);
+        LastSaveMs = Saving == record.Step ? System.Diagnostics.Stopwatch.GetElapsedTime(_savingSince).TotalMilliseconds : 0;
         if (Saving == record.Step)
             Saving = null;
         var delete = new List<long>();

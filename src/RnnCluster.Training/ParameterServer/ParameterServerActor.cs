@@ -150,7 +150,7 @@ public sealed class ParameterServerActor : ReceivePersistentActor
         {
             var (step, delete) = _checkpoints.Confirm(saved.Metadata.SequenceNr);
             _log.Info("Run '{0}': checkpoint of step {1} saved.", _runId, step);
-            _coordinator.Tell(new CheckpointSaved(_runId, step, 0));
+            _coordinator.Tell(new CheckpointSaved(_runId, step, _checkpoints.LastSaveMs));
             foreach (var sequenceNr in delete) // only now, with a newer checkpoint confirmed
                 DeleteSnapshot(sequenceNr);
             if (step == _run.Version)

@@ -151,6 +151,7 @@ public sealed class BulkChannel : IDisposable
                 var frame = BulkFrame.ReadInto(stream, ref buffer);
                 if (frame is null)
                     return;
+                Node.RnnClusterMetrics.Bulk("received", frame.Value.PayloadLength + (frame.Value.Blob?.Length ?? 0));
                 Deliver(frame.Value.Header, buffer.AsMemory(0, frame.Value.PayloadLength), frame.Value.Blob);
             }
         }
@@ -249,6 +250,7 @@ public sealed class BulkChannel : IDisposable
                         stream ??= Connect();
                         frame.Write(stream);
                         Interlocked.Add(ref _bytesSent, frame.Bytes);
+                        Node.RnnClusterMetrics.Bulk("sent", frame.Bytes);
                     }
                     catch (Exception e) when (e is IOException or SocketException or System.Security.Authentication.AuthenticationException)
                     {
