@@ -14,6 +14,7 @@ namespace RnnCluster.Cli.Tests;
 /// environment applied parses and has valid values, every seed address names a service that
 /// listens there, the connection string names the postgres service, and the image runs the CLI.
 /// </summary>
+[Collection(ConfiguredDefaultsCollection.Name)]
 public sealed partial class DockerComposeTests
 {
     /// <summary>What `$HOSTNAME` stands for in a container: Docker's default hostname, the short container id (resolvable on the network).</summary>
