@@ -15,7 +15,7 @@ public sealed class DiscoveryArgumentsTests
     private const string PodIp = "10.1.2.3";
 
     /// <summary>Parses <paramref name="args"/> with <paramref name="environment"/> as the node's settings and reads the discovery.</summary>
-    private static KubernetesBootstrapOptions? Read(string[] args, IReadOnlyList<string>? seeds = null, string host = "0.0.0.0", string? publicHost = PodIp,
+    private static PodDiscoveryOptions? Read(string[] args, IReadOnlyList<string>? seeds = null, string host = "0.0.0.0", string? publicHost = PodIp,
         Dictionary<string, string>? environment = null)
     {
         try
@@ -45,13 +45,13 @@ public sealed class DiscoveryArgumentsTests
     }
 
     [Fact]
-    public void Kubernetes_takes_the_selector_namespace_port_and_contact_points()
+    public void Kubernetes_takes_the_selector_namespace_and_contact_points()
     {
         var defaults = Read(["--discovery", "kubernetes"]);
-        Assert.Equal(new KubernetesBootstrapOptions(), defaults);
+        Assert.Equal(new PodDiscoveryOptions(), defaults);
 
-        var given = Read(["--discovery", "Kubernetes", "--pod-selector", "app=x,tier=train", "--pod-namespace", "ml", "--management-port", "8600", "--contact-points", "3"]);
-        Assert.Equal(new KubernetesBootstrapOptions { PodLabelSelector = "app=x,tier=train", Namespace = "ml", ManagementPort = 8600, RequiredContactPoints = 3 }, given);
+        var given = Read(["--discovery", "Kubernetes", "--pod-selector", "app=x,tier=train", "--pod-namespace", "ml", "--contact-points", "3"]);
+        Assert.Equal(new PodDiscoveryOptions { PodLabelSelector = "app=x,tier=train", Namespace = "ml", RequiredContactPoints = 3 }, given);
     }
 
     [Fact]
@@ -62,10 +62,9 @@ public sealed class DiscoveryArgumentsTests
             ["RNNCLUSTER_DISCOVERY"] = "kubernetes",
             ["RNNCLUSTER_POD_SELECTOR"] = "app.kubernetes.io/name=rnncluster",
             ["RNNCLUSTER_POD_NAMESPACE"] = "ml",
-            ["RNNCLUSTER_MANAGEMENT_PORT"] = "8601",
             ["RNNCLUSTER_CONTACT_POINTS"] = "1",
         });
-        Assert.Equal(new KubernetesBootstrapOptions { Namespace = "ml", ManagementPort = 8601, RequiredContactPoints = 1 }, options);
+        Assert.Equal(new PodDiscoveryOptions { Namespace = "ml", RequiredContactPoints = 1 }, options);
     }
 
     [Fact]
@@ -80,8 +79,7 @@ public sealed class DiscoveryArgumentsTests
     {
         Assert.Equal("--discovery takes seed or kubernetes, not 'dns'.", Refused(["--discovery", "dns"]));
         Assert.Equal("--pod-selector goes with --discovery kubernetes.", Refused(["--pod-selector", "app=x"]));
-        Assert.Equal("--management-port goes with --discovery kubernetes.", Refused(["--discovery", "seed", "--management-port", "8600"]));
-        Assert.Contains("--management-port must be a TCP port, 1..65535, not 0", Refused(["--discovery", "kubernetes", "--management-port", "0"]), StringComparison.Ordinal);
+        Assert.Equal("--contact-points goes with --discovery kubernetes.", Refused(["--discovery", "seed", "--contact-points", "3"]));
         Assert.Equal("--contact-points must be at least 1.", Refused(["--discovery", "kubernetes", "--contact-points", "0"]));
         Assert.Contains("--pod-selector needs a label selector", Refused(["--discovery", "kubernetes", "--pod-selector", " "]), StringComparison.Ordinal);
         Assert.Contains("needs --public-host", Refused(["--discovery", "kubernetes"], publicHost: null), StringComparison.Ordinal);
@@ -94,7 +92,7 @@ public sealed class DiscoveryArgumentsTests
         var root = CliApp.BuildRoot();
         var node = root.Subcommands.Single(c => c.Name == "node").Options.Select(o => o.Name).ToHashSet();
         var train = root.Subcommands.Single(c => c.Name == "train").Options.Select(o => o.Name).ToHashSet();
-        foreach (string name in new[] { "--discovery", "--pod-selector", "--pod-namespace", "--management-port", "--contact-points" })
+        foreach (string name in new[] { "--discovery", "--pod-selector", "--pod-namespace", "--contact-points" })
         {
             Assert.Contains(name, node);
             Assert.DoesNotContain(name, train);

@@ -22,7 +22,7 @@ public sealed class KubernetesManifestTests
     /// <summary>One container that runs `rnncluster node`, read through the real parser.</summary>
     private sealed record NodeContainer(
         ManifestObject Workload, YamlMappingNode Container, Dictionary<string, string> Environment, List<string> Roles, string Host, int Port, int BulkPort,
-        string? PublicHost, string Discovery, List<string> Seeds, string PodSelector, string? PodNamespace, int ManagementPort, int ContactPoints,
+        string? PublicHost, string Discovery, List<string> Seeds, string PodSelector, string? PodNamespace, int ContactPoints,
         string? Http, string? TokenFile, string? Connection)
     {
         public override string ToString() => Workload.ToString();
@@ -81,9 +81,8 @@ public sealed class KubernetesManifestTests
             var ports = Ports(node.Container);
             void Declared(string name, int port, string what) =>
                 Assert.True(ports.TryGetValue(name, out int declared) && declared == port, $"{node}: {what} listens on {port}; declare it as containerPort {port} named '{name}' (declared: {string.Join(", ", ports.Select(p => $"{p.Key}={p.Value}"))})");
-            Declared("remoting", node.Port, "Akka.Remote (--port)");
+            Declared(PodDiscoveryOptions.RemotingPortName, node.Port, "Akka.Remote (--port), which discovery finds by this port name,");
             Declared("bulk", node.BulkPort, "the bulk channel (--bulk-port)");
-            Declared(KubernetesBootstrapOptions.ManagementPortName, node.ManagementPort, "the bootstrap endpoint (--management-port), which discovery finds by this port name,");
 
             Assert.True(node.Http is not null, $"{node}: no --http, so nothing answers the probes or /metrics");
             var (httpHost, httpPort) = HttpArguments.ParseHostPort(node.Http!);
@@ -308,7 +307,7 @@ public sealed class KubernetesManifestTests
             int port = parsed.GetValue<int>("--port");
             return new NodeContainer(workload, container, environment, roles, parsed.GetValue<string>("--host")!, port,
                 parsed.GetValue<int?>("--bulk-port") ?? port + 1, parsed.GetValue<string>("--public-host"), parsed.GetValue<string>("--discovery")!.ToLowerInvariant(), seeds,
-                parsed.GetValue<string>("--pod-selector")!, parsed.GetValue<string>("--pod-namespace"), parsed.GetValue<int>("--management-port"), parsed.GetValue<int>("--contact-points"),
+                parsed.GetValue<string>("--pod-selector")!, parsed.GetValue<string>("--pod-namespace"), parsed.GetValue<int>("--contact-points"),
                 parsed.GetValue<string>("--http"), parsed.GetValue<string>("--http-token-file"), parsed.GetValue<string>("--connection") ?? ConfiguredDefaults.Lookup("connection"));
         }
         catch (UsageException e)

@@ -57,7 +57,7 @@ internal static class NodeCommand
             var roleList = ParseRoles(p.GetValue(roles)!);
             var (seedAddresses, seedNumber) = SplitSeeds(p.GetValue(seeds) ?? []);
             seedAddresses.AddRange(p.GetValue(seedNodes) ?? []);
-            var kubernetes = discovery.Read(p, seedAddresses, p.GetValue(host)!, p.GetValue(publicHost));
+            var pods = discovery.Read(p, seedAddresses, p.GetValue(host)!, p.GetValue(publicHost));
             ulong? seed = p.GetValue(runSeed) ?? seedNumber;
             int workerCount = roleList.Contains(Roles.Worker) ? p.GetValue(threads) : 0;
             if (roleList.Contains(Roles.Worker) && workerCount < 1)
@@ -95,7 +95,7 @@ internal static class NodeCommand
             var membership = new MembershipOptions(
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
                 Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort),
-                SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential, Kubernetes: kubernetes);
+                SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential, Pods: pods);
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;

@@ -19,4 +19,13 @@ public sealed record NodeSettings
 
     /// <summary>A node that cannot join its seeds within this time gives up (and `node` may try again, see --rejoin-for).</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>With --discovery kubernetes: how often the cluster's pods are looked up until they are joined…</summary>
+    public TimeSpan DiscoveryInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>…how long the pods found must stay the same before they are joined (pods of a deployment appear one by one)…</summary>
+    public TimeSpan DiscoveryStableMargin { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>…and how long one lookup may take.</summary>
+    public TimeSpan DiscoveryTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

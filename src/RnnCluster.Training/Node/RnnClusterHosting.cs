@@ -1,10 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
-using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
-using Akka.Management;
-using Akka.Management.Cluster.Bootstrap;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using RnnCluster.Training.Coordinator;
@@ -73,12 +70,12 @@ public static class RnnClusterHosting
                 # worker process ~310 wake-ups a second, 50 ms ~70 (docs/decisions/0014-akka-scheduler-tick-50-ms.md). Every timer here (heartbeats, gossip, deadlines) is a second or longer.
                 akka.scheduler.tick-duration = 50ms
                 """, HoconAddMode.Prepend)
-            .WithKubernetesBootstrap(options)
+            .WithPodDiscovery(options, settings ?? NodeSettings.Default)
             .AddStartup((system, _) =>
             {
                 // Without seeds this node founds the cluster on its own (the local simulation);
-                // with Kubernetes discovery, Cluster Bootstrap decides who forms it.
-                if (options.Kubernetes is null && (options.Seeds is null || options.Seeds.Count == 0))
+                // with pod discovery, the pods found are the seeds.
+                if (options.Pods is null && (options.Seeds is null || options.Seeds.Count == 0))
                 {
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     cluster.Join(cluster.SelfAddress);
@@ -86,40 +83,28 @@ public static class RnnClusterHosting
             });
 
     /// <summary>
-    /// Cluster Bootstrap over the Kubernetes API when <see cref="MembershipOptions.Kubernetes"/> is set
-    /// (else nothing). The management endpoint advertises the same host as remoting: the join
-    /// decider recognises itself among the discovered pods by that address (the pod's IP), so a
-    /// different name there would leave every pod waiting for another to form the cluster.
+    /// Seed nodes from the Kubernetes API when <see cref="MembershipOptions.Pods"/> is set (else
+    /// nothing): a <see cref="PodJoiner"/> lists the pods and joins them. Not Akka.Management's
+    /// Cluster Bootstrap: with the packages served next to it, neither its HTTP endpoint nor its
+    /// Kubernetes discovery starts (docs/decisions/0021-pod-discovery-without-akka-management.md).
     /// </summary>
-    public static AkkaConfigurationBuilder WithKubernetesBootstrap(this AkkaConfigurationBuilder builder, MembershipOptions options)
+    public static AkkaConfigurationBuilder WithPodDiscovery(this AkkaConfigurationBuilder builder, MembershipOptions options, NodeSettings settings)
     {
-        if (options.Kubernetes is not { } kubernetes)
+        if (options.Pods is not { } pods)
             return builder;
         if (options.Seeds is { Count: > 0 })
-            throw new ArgumentException("Kubernetes discovery and seed addresses exclude each other: Cluster Bootstrap chooses whom to join.", nameof(options));
-        return builder
-            .WithAkkaManagement(new AkkaManagementOptions
+            throw new ArgumentException("Pod discovery and seed addresses exclude each other: the pods found are the seeds.", nameof(options));
+        return builder.WithActors((system, _) =>
+        {
+            var lister = pods.Lister;
+            if (lister is null)
             {
-                HostName = options.PublicHost ?? options.Host,
-                Port = kubernetes.ManagementPort,
-                BindHostName = options.Host,
-                BindPort = kubernetes.ManagementPort,
-            }, autoStart: true)
-            .WithClusterBootstrap(new ClusterBootstrapOptions
-            {
-                ContactPointDiscovery =
-                {
-                    ServiceName = SystemName,
-                    PortName = KubernetesBootstrapOptions.ManagementPortName,
-                    DiscoveryMethod = "kubernetes-api",
-                    RequiredContactPointsNr = kubernetes.RequiredContactPoints,
-                },
-            }, autoStart: true)
-            .WithKubernetesDiscovery(new KubernetesDiscoveryOptions
-            {
-                PodLabelSelector = kubernetes.PodLabelSelector,
-                PodNamespace = kubernetes.Namespace,
-            });
+                var inCluster = KubernetesPodLister.InCluster(pods);
+                system.RegisterOnTermination(inCluster.Dispose);
+                lister = inCluster;
+            }
+            system.ActorOf(PodJoiner.Props(pods, lister, settings), "pod-joiner");
+        });
     }
 
     /// <summary>
