@@ -92,10 +92,10 @@ internal static class NodeCommand
             seedAddresses = seedAddresses.Select(a => credential is null
                 ? a.Replace("akka.ssl.tcp://", "akka.tcp://", StringComparison.Ordinal)
                 : a.Replace("akka.tcp://", "akka.ssl.tcp://", StringComparison.Ordinal)).ToList();
-            var membership = new MembershipOptions(
+            var membership = new MembershipOptions(Pods: pods,
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
                 Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort),
-                SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential, Pods: pods);
+                SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential);
             var reporter = plan is null ? null : ProgressReporter.Create(p.GetValue(plain));
             string nodeId = $"{membership.PublicHost ?? membership.Host}:{membership.Port}/{Environment.ProcessId}";
             var expect = plan is null && workerCount > 0 ? await Expectations(p, run, storeOptions, seed) : WorkerExpectations.None;
