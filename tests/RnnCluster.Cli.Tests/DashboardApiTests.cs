@@ -16,7 +16,7 @@ namespace RnnCluster.Cli.Tests;
 /// Shares a collection with DockerComposeTests: the store is trained by the CLI in this process,
 /// and those tests swap the process-wide ConfiguredDefaults.
 /// </summary>
-[Collection(nameof(ConfiguredDefaults))]
+[Collection(ConfiguredDefaultsCollection.Name)]
 public sealed class DashboardApiTests(DashboardStore store) : IClassFixture<DashboardStore>, IAsyncLifetime
 {
     private DashboardServer _server = null!;

@@ -14,7 +14,7 @@ namespace RnnCluster.Cli.Tests;
 /// environment applied parses and has valid values, every seed address names a service that
 /// listens there, the connection string names the postgres service, and the image runs the CLI.
 /// </summary>
-[Collection(nameof(ConfiguredDefaults))]
+[Collection(ConfiguredDefaultsCollection.Name)]
 public sealed partial class DockerComposeTests
 {
     /// <summary>What `$HOSTNAME` stands for in a container: Docker's default hostname, the short container id (resolvable on the network).</summary>
@@ -23,7 +23,7 @@ public sealed partial class DockerComposeTests
     /// <summary>ConfiguredDefaults is process-wide: one check at a time.</summary>
     private static readonly Lock ConfigurationLock = new();
 
-    private static readonly string Root = FindRepositoryRoot();
+    internal static readonly string Root = FindRepositoryRoot();
 
     [Fact]
     public void Every_rnncluster_service_command_line_is_accepted_by_the_real_parser()
@@ -354,7 +354,7 @@ public sealed partial class DockerComposeTests
     }
 
     /// <summary>"MIN_WORKERS", "min_workers", "minWorkers", "min-workers" → "--min-workers" (as ConfiguredDefaults reads them).</summary>
-    private static string OptionName(string key)
+    internal static string OptionName(string key)
     {
         var name = new StringBuilder("--");
         foreach (char ch in key)

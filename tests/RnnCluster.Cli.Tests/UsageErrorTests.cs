@@ -102,6 +102,18 @@ public sealed class UsageErrorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Kubernetes_discovery_with_a_seed_address_is_one_line_and_exit_2_before_anything_starts()
+    {
+        using var dir = new ScratchDirectory();
+        var result = await CliProcess.RunAsync(dir.Path, Timeout,
+            "node", "--roles", "coordinator,ps", "--host", "0.0.0.0", "--public-host", "10.1.2.3", "--port", "0", "--db", dir.File("store.db"),
+            "--discovery", "kubernetes", "--seed", "akka.tcp://rnncluster@coordinator:4053", "--dataset", "reber", "--steps", "4", "--plain");
+        output.WriteLine(result.ToString());
+        AssertUsageError(result, "--discovery kubernetes finds the cluster through the Kubernetes API: leave out the seed node akka.tcp://rnncluster@coordinator:4053");
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public async Task A_run_that_fails_after_training_steps_ends_with_a_summary_line_without_nan()
     {
         using var dir = new ScratchDirectory();

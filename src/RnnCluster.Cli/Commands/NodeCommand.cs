@@ -21,6 +21,7 @@ internal static class NodeCommand
         var store = new StoreArguments();
         var faults = new FaultArguments();
         var http = new HttpArguments();
+        var discovery = new DiscoveryArguments();
         var roles = ConfiguredDefaults.Make<string>("--roles", "comma-separated subset of coordinator,ps,worker", "coordinator,ps,worker");
         var host = ConfiguredDefaults.Make<string>("--host", "address to bind (default 127.0.0.1: only this machine can connect)", "127.0.0.1");
         var port = ConfiguredDefaults.Make<int>("--port", "Akka.Remote port (0 = any free port)", 4053);
@@ -46,6 +47,7 @@ internal static class NodeCommand
         store.AddTo(command);
         faults.AddTo(command);
         http.AddTo(command);
+        discovery.AddTo(command);
         foreach (var option in new Option[] { roles, host, port, bulkPort, publicHost, seeds, seedNodes, runSeed, minWorkers, threads, config, plain, verbose, samples, rejoinFor, ledger, stableAfter, tlsCert, tlsPassword })
             command.Options.Add(option);
 
@@ -55,6 +57,7 @@ internal static class NodeCommand
             var roleList = ParseRoles(p.GetValue(roles)!);
             var (seedAddresses, seedNumber) = SplitSeeds(p.GetValue(seeds) ?? []);
             seedAddresses.AddRange(p.GetValue(seedNodes) ?? []);
+            var pods = discovery.Read(p, seedAddresses, p.GetValue(host)!, p.GetValue(publicHost));
             ulong? seed = p.GetValue(runSeed) ?? seedNumber;
             int workerCount = roleList.Contains(Roles.Worker) ? p.GetValue(threads) : 0;
             if (roleList.Contains(Roles.Worker) && workerCount < 1)
@@ -91,7 +94,7 @@ internal static class NodeCommand
             seedAddresses = seedAddresses.Select(a => credential is null
                 ? a.Replace("akka.ssl.tcp://", "akka.tcp://", StringComparison.Ordinal)
                 : a.Replace("akka.tcp://", "akka.ssl.tcp://", StringComparison.Ordinal)).ToList();
-            var membership = new MembershipOptions(
+            var membership = new MembershipOptions(Pods: pods,
                 Host: p.GetValue(host)!, Port: p.GetValue(port), PublicHost: p.GetValue(publicHost),
                 Seeds: seedAddresses, Roles: roleList, LogLevel: p.GetValue(verbose) ? "INFO" : "WARNING", BulkPort: p.GetValue(bulkPort),
                 SbrStableAfterSeconds: Math.Max(1, p.GetValue(stableAfter)), Credential: credential);

@@ -22,4 +22,13 @@ public sealed record NodeSettings
 
     /// <summary>How long a starting node waits for its ports to come free (a node restarted at once on its port races the dead process's sockets closing).</summary>
     public TimeSpan PortWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>With --discovery kubernetes: how often the cluster's pods are looked up until they are joined…</summary>
+    public TimeSpan DiscoveryInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>…how long the pods found must stay the same before they are joined (pods of a deployment appear one by one)…</summary>
+    public TimeSpan DiscoveryStableMargin { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>…and how long one lookup may take.</summary>
+    public TimeSpan DiscoveryTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -71,15 +71,42 @@ public static class RnnClusterHosting
                 # worker process ~310 wake-ups a second, 50 ms ~70 (docs/decisions/0014-akka-scheduler-tick-50-ms.md). Every timer here (heartbeats, gossip, deadlines) is a second or longer.
                 akka.scheduler.tick-duration = 50ms
                 """, HoconAddMode.Prepend)
+            .WithPodDiscovery(options, settings ?? NodeSettings.Default)
             .AddStartup((system, _) =>
             {
-                // Without seeds this node founds the cluster on its own (the local simulation).
-                if (options.Seeds is null || options.Seeds.Count == 0)
+                // Without seeds this node founds the cluster on its own (the local simulation);
+                // with pod discovery, the pods found are the seeds.
+                if (options.Pods is null && (options.Seeds is null || options.Seeds.Count == 0))
                 {
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     cluster.Join(cluster.SelfAddress);
                 }
             });
+
+    /// <summary>
+    /// Seed nodes from the Kubernetes API when <see cref="MembershipOptions.Pods"/> is set (else
+    /// nothing): a <see cref="PodJoiner"/> lists the pods and joins them. Not Akka.Management's
+    /// Cluster Bootstrap: with the packages served next to it, neither its HTTP endpoint nor its
+    /// Kubernetes discovery starts (docs/decisions/0021-pod-discovery-without-akka-management.md).
+    /// </summary>
+    public static AkkaConfigurationBuilder WithPodDiscovery(this AkkaConfigurationBuilder builder, MembershipOptions options, NodeSettings settings)
+    {
+        if (options.Pods is not { } pods)
+            return builder;
+        if (options.Seeds is { Count: > 0 })
+            throw new ArgumentException("Pod discovery and seed addresses exclude each other: the pods found are the seeds.", nameof(options));
+        return builder.WithActors((system, _) =>
+        {
+            var lister = pods.Lister;
+            if (lister is null)
+            {
+                var inCluster = KubernetesPodLister.InCluster(pods);
+                system.RegisterOnTermination(inCluster.Dispose);
+                lister = inCluster;
+            }
+            system.ActorOf(PodJoiner.Props(pods, lister, settings), "pod-joiner");
+        });
+    }
 
     /// <summary>
     /// Mutually authenticated TLS for Akka.Remote, accepting only the cluster's own certificate
