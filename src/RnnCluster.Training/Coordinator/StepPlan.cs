@@ -8,7 +8,7 @@ namespace RnnCluster.Training.Coordinator;
 /// <param name="Progressed">A step completed: tell the progress display.</param>
 /// <param name="Finish">The run is over (target, time budget or stop): validate once more and save the final checkpoint.</param>
 /// <param name="Diverged">The run cannot go on: why.</param>
-/// <param name="Reassigned">The assignments are backups: work someone else held, handed out again.</param>
+/// <param name="Reassigned">The assignments are backups: work someone else held (lost, late, or a straggler's still running), handed out again.</param>
 /// <param name="Note">What happened, for the log (work waiting for workers, reassignments, a missed deadline).</param>
 public sealed record StepPlan<TWorker>(
     IReadOnlyList<Assignment<TWorker>> Assignments,

@@ -103,7 +103,7 @@ public sealed class SyncStepScheduler<TWorker>(WorkerRoster<TWorker> roster, Ste
             return StepPlan<TWorker>.Nothing;
         var share = Roster.AssignmentOf(original)!.ToArray();
         _backupOf[idle] = original;
-        return new([Assign(idle, share)], Note: $"step {_step} micro-batches [{string.Join(",", share)}] of {Roster.IdOf(original)} backed up by {Roster.IdOf(idle)}");
+        return new([Assign(idle, share)], Reassigned: true, Note: $"step {_step} micro-batches [{string.Join(",", share)}] of {Roster.IdOf(original)} backed up by {Roster.IdOf(idle)}");
     }
 
     public override StepPlan<TWorker> Applied(long step, double trainLoss, double reduceMs, double applyMs, int maxStaleness)

@@ -197,6 +197,7 @@ public sealed class SyncStepSchedulerTests
         Assert.Equal("a", backup.Assignments[0].Worker);
         Assert.Equal([2, 3, 4], backup.Assignments[0].MicroBatches);
         Assert.Contains("backed up by a", backup.Note);
+        Assert.True(backup.Reassigned);
 
         // c finishes: b's share has its copy already, and nothing else is outstanding but copies.
         Assert.Empty(scheduler.WorkDone("c", 0, 30, 0).Assignments);
