@@ -40,9 +40,12 @@ public sealed class DashboardServer : IAsyncDisposable
             else
                 k.Listen(IPAddress.Parse(options.Host), options.Port);
         });
+        // Both also ask the training session's Akka.Hosting checks (actor system liveness, cluster readiness).
         builder.Services.AddHealthChecks()
-            .AddCheck("alive", () => options.Feed is null || options.Feed.SystemAlive ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the actor system is not running"), ["live"])
-            .AddCheck("ready", () => options.Feed is null || options.Feed.Ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not an Up member, or the run has not started"), ["ready"]);
+            .AddAsyncCheck("alive", async cancel => options.Feed is null || await options.Feed.AliveAsync(cancel)
+                ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the actor system is not running"), ["live"])
+            .AddAsyncCheck("ready", async cancel => options.Feed is null || await options.Feed.ReadyAsync(cancel)
+                ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not an Up member, or the run has not started"), ["ready"]);
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,

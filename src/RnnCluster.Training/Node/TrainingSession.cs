@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RnnCluster.Training.Coordinator;
@@ -43,8 +45,10 @@ public static class TrainingSession
         // its last checkpoint. The runtime calls the last-registered handler first, so with the
         // hook on, Ctrl+C stopped gracefully only if the CLI happened to register after Akka.
         builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
+        builder.Services.AddHealthChecks(); // Akka.Hosting's own checks, read by the dashboard's /healthz and /ready
         builder.Services.AddAkka(RnnClusterHosting.SystemName, akka =>
         {
+            akka.WithActorSystemLivenessCheck().WithAkkaClusterReadinessCheck();
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             akka.WithRnnClusterSerialization(options.Membership.SerializeAllMessages)
                 .WithRnnClusterMembership(membership, settings.Node);
@@ -75,6 +79,9 @@ public static class TrainingSession
         }
         options.OnListening?.Invoke(Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
         options.Feed?.SessionStarted(options.Request?.RunId);
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        options.Feed?.UseAkkaHealthChecks(async (liveOnly, cancel) =>
+            (await health.CheckHealthAsync(r => !liveOnly || AkkaHealth.IsLiveness(r), cancel)).Status == HealthStatus.Healthy);
         _ = system.WhenTerminated.ContinueWith(_ => options.Feed?.SessionStopped(), TaskScheduler.Default);
         using var graceful = stop.Register(() =>
         {

@@ -33,6 +33,7 @@ public sealed class RunFeed
     private string _state = "idle";
     private long _version;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Func<bool, CancellationToken, Task<bool>>? _akkaHealth;
 
     /// <summary>
     /// Liveness: false once this node's actor system has terminated (until a new session starts it
@@ -69,10 +70,44 @@ public sealed class RunFeed
         }
     }
 
+    /// <summary>
+    /// The current session's Akka.Hosting health checks (the actor system's liveness and the cluster
+    /// member's readiness): <c>check(liveOnly, cancel)</c> is true when they pass.
+    /// </summary>
+    public void UseAkkaHealthChecks(Func<bool, CancellationToken, Task<bool>>? check)
+    {
+        lock (_lock)
+            _akkaHealth = check;
+    }
+
+    /// <summary>Liveness for /healthz: <see cref="SystemAlive"/> and Akka's own liveness check.</summary>
+    public Task<bool> AliveAsync(CancellationToken cancel) => SystemAlive ? AkkaHealthy(liveOnly: true, cancel) : Task.FromResult(false);
+
+    /// <summary>Readiness for /ready: <see cref="Ready"/> and Akka's liveness and cluster readiness checks.</summary>
+    public Task<bool> ReadyAsync(CancellationToken cancel) => Ready ? AkkaHealthy(liveOnly: false, cancel) : Task.FromResult(false);
+
+    private async Task<bool> AkkaHealthy(bool liveOnly, CancellationToken cancel)
+    {
+        Func<bool, CancellationToken, Task<bool>>? check;
+        lock (_lock)
+            check = _akkaHealth;
+        if (check is null)
+            return true; // no session has started its actor system yet: a joining node is alive
+        try
+        {
+            return await check(liveOnly, cancel);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // the session's host is gone
+        }
+    }
+
     public void SessionStopped()
     {
         lock (_lock)
         {
+            _akkaHealth = null;
             SystemAlive = SelfUp = false;
             Changed();
         }
