@@ -18,13 +18,12 @@ namespace RnnCluster.Training.Worker;
 public sealed record ShareTask(string RunId, string WorkerId, AssignWork Work, ParametersAvailable Parameters, int MicroBatchesPerStep, bool Async,
     bool Crash, bool Corrupt, double WaitMs, ShareCancellation? Cancel = null, double Slowdown = 1)
 {
-    /// <summary>The share of <paramref name="c"/> with this worker's injected faults (a process due to die at its step dies here).</summary>
+    /// <summary>The share of <paramref name="c"/> with this worker's injected faults.</summary>
     public static ShareTask For(WorkerWelcome run, string workerId, AgendaStep.Compute c, FaultPlan faults, double waitMs)
     {
         bool async = run.Mode == TrainingMode.Async;
         int microBatches = run.Definition.Settings.MicroBatches;
         var (crash, corrupt) = faults.For(c.Work.Step, async);
-        faults.DieIfDue(async ? c.Work.Step / microBatches : c.Work.Step);
         return new ShareTask(run.RunId, workerId, c.Work, c.Parameters, microBatches, async, crash, corrupt, waitMs, c.Cancel, faults.Slowdown);
     }
 

@@ -129,6 +129,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         });
         Run<AssignWork>(work =>
         {
+            _faultPlan.DieIfDue(_run!.Mode == TrainingMode.Async ? work.Step / _run.Definition.Settings.MicroBatches : work.Step); // given, not computed: a backup may finish it first
             _agenda.Enqueue(work);
             Next();
         });
