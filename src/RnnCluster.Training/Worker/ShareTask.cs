@@ -33,7 +33,7 @@ public sealed record ShareTask(string RunId, string WorkerId, AssignWork Work, P
         long step = Async ? Work.Step / MicroBatchesPerStep : Work.Step;
         int[] microBatches = Async ? [(int)(Work.Step % MicroBatchesPerStep)] : Work.MicroBatches;
         long started = Stopwatch.GetTimestamp(), dragged = started;
-        bool corrupt = Corrupt, stop = false;
+        bool corrupt = Corrupt, stop = false, abandoned = false;
         void Drag() // --slow-worker: stretch the time since the last point by the factor
         {
             if (Slowdown <= 1)
@@ -60,14 +60,16 @@ public sealed record ShareTask(string RunId, string WorkerId, AssignWork Work, P
             }, () =>
             {
                 Drag();
-                return stop || Cancel?.Requested == true;
+                // Only a share cut short is abandoned: a cancel that lands after its last part is a finished share.
+                abandoned |= !stop && Cancel?.Requested == true;
+                return stop || abandoned;
             }, stream: !Async);
         }
         catch (Exception e)
         {
             return new Failed(Work.Step, e);
         }
-        return stop ? new Crashed(Work.Step) : new Done(Work.Step, Stopwatch.GetElapsedTime(started).TotalMilliseconds, WaitMs, Cancel?.Requested == true);
+        return stop ? new Crashed(Work.Step) : new Done(Work.Step, Stopwatch.GetElapsedTime(started).TotalMilliseconds, WaitMs, abandoned);
     }
 
     /// <param name="Abandoned">Cancelled before the end: the step was applied without it, so it is no work done.</param>
