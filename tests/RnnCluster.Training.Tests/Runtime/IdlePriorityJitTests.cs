@@ -128,6 +128,8 @@ public sealed class IdlePriorityJitTests
         Assert.Equal(0, watcher.Demoted);
         target.NameNow();
         await AwaitConditionAsync(() => PolicyOf(tid) == SchedIdle, "the late-named thread is at idle priority");
+        // The watcher counts a demotion just after making it: wait for the count too.
+        await AwaitConditionAsync(() => watcher.Demoted >= 1, "the demotion is counted");
         Assert.Equal(1, watcher.Demoted);
     }
 
