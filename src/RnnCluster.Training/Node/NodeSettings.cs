@@ -20,6 +20,13 @@ public sealed record NodeSettings
     /// <summary>A node that cannot join its seeds within this time gives up (and `node` may try again, see --rejoin-for).</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a node's heartbeats may be missing before the failure detector takes it for
+    /// unreachable (Akka.Cluster's acceptable-heartbeat-pause; Akka's default). A larger pause
+    /// tolerates a starved host but notices a real crash later.
+    /// </summary>
+    public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How long a starting node waits for its ports to come free (a node restarted at once on its port races the dead process's sockets closing).</summary>
     public TimeSpan PortWait { get; init; } = TimeSpan.FromSeconds(10);
 

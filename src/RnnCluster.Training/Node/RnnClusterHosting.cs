@@ -59,6 +59,7 @@ public static class RnnClusterHosting
             .AddHocon($$"""
                 akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 akka.cluster.split-brain-resolver.stable-after = {{options.SbrStableAfterSeconds}}s
+                akka.cluster.failure-detector.acceptable-heartbeat-pause = {{(int)(settings ?? NodeSettings.Default).HeartbeatPause.TotalMilliseconds}}ms
                 akka.cluster.run-coordinated-shutdown-when-down = on
                 akka.coordinated-shutdown.exit-clr = off
                 # A node that cannot join its seeds gives up (and `node` may try again, see --rejoin-for).

@@ -12,10 +12,10 @@ namespace RnnCluster.Training.Tests.Node;
 /// </summary>
 public sealed class PodDiscoveryHostingTests
 {
-    private static Config Build(MembershipOptions options)
+    private static Config Build(MembershipOptions options, NodeSettings? settings = null)
     {
         var builder = new AkkaConfigurationBuilder(new ServiceCollection(), RnnClusterHosting.SystemName);
-        builder.WithRnnClusterMembership(options);
+        builder.WithRnnClusterMembership(options, settings);
         return builder.Configuration.Value;
     }
 
@@ -45,5 +45,14 @@ public sealed class PodDiscoveryHostingTests
     {
         var options = PodNode(new PodDiscoveryOptions()) with { Seeds = ["akka.tcp://rnncluster@coordinator:4053"] };
         Assert.Contains("exclude each other", Assert.Throws<ArgumentException>(() => Build(options)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_heartbeat_pause_setting_reaches_the_failure_detector()
+    {
+        var options = new MembershipOptions(Host: "127.0.0.1", Port: 0);
+        Assert.Equal(TimeSpan.FromSeconds(3), Build(options).GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
+        var patient = Build(options, NodeSettings.Default with { HeartbeatPause = TimeSpan.FromSeconds(20) });
+        Assert.Equal(TimeSpan.FromSeconds(20), patient.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
     }
 }
