@@ -13,11 +13,12 @@ return args.Length == 0 ? Usage() : args[0] switch
     "warmup" => WarmUpBenchmark.Run(args[1..]),
     "corun" => CoRunBenchmark.Run(args[1..]),
     "dashboard" => DashboardBenchmark.Run(args[1..]),
+    "reduce" => ReduceBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|warmup|corun|actor|quality|gemm|peak|transfer|soak|dashboard [options]");
+    Console.Error.WriteLine("usage: RnnCluster.Benchmarks lstm|warmup|corun|actor|quality|gemm|peak|transfer|soak|dashboard|reduce [options]");
     return 2;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnCluster.Core.Kernels;
 
 namespace RnnCluster.Core.Optim;
@@ -6,6 +7,8 @@ namespace RnnCluster.Core.Optim;
 /// Applies one update to the flat parameter buffer from the flat (already reduced) gradient:
 /// global-norm clipping, the learning-rate schedule, then the optimizer rule. The optimizer
 /// state is one flat buffer too (e.g. Adam: [m | v]), so it is saved and sent as one span.
+/// The norm is <see cref="BlockNorm"/>'s; the clip and the rule are element-wise and run block by
+/// block (on <see cref="Parallel"/>'s threads), so the bytes do not depend on the thread count.
 /// </summary>
 public sealed unsafe class Optimizer
 {
@@ -28,6 +31,9 @@ public sealed unsafe class Optimizer
 
     public int StateSize { get; }
 
+    /// <summary>The threads the norm, the clip and the rule run on (the caller alone by default).</summary>
+    public BlockParallel Parallel { get; set; } = BlockParallel.Sequential;
+
     public static int StateSizeFor(OptimizerSettings settings, int parameterCount) => settings.Kind switch
     {
         OptimizerKind.Adam or OptimizerKind.AdamW => checked(2 * parameterCount),
@@ -49,35 +55,26 @@ public sealed unsafe class Optimizer
             throw new ArgumentException($"Expected optimizer state of {StateSize} values, got {state.Length}.", nameof(state));
         ArgumentOutOfRangeException.ThrowIfNegative(step);
 
-        double norm = Math.Sqrt(Reductions.SumOfSquares(gradient));
+        double norm = Math.Sqrt(BlockNorm.SumOfSquares(gradient, Parallel));
         if (!double.IsFinite(norm))
             throw new NonFiniteGradientException(step, norm);
-        bool clipped = false;
-        if (ClipNorm > 0f && norm > ClipNorm)
-        {
-            Scale(gradient, (float)(ClipNorm / (norm + 1e-6)));
-            clipped = true;
-        }
-
+        bool clipped = ClipNorm > 0f && norm > ClipNorm;
+        float clip = clipped ? (float)(ClipNorm / (norm + 1e-6)) : 1f;
         float lr = LearningRates.At(Settings.LearningRate, Schedule, step);
-        int n = ParameterCount;
+        var adam = Settings.Kind is OptimizerKind.Adam or OptimizerKind.AdamW ? AdamCoefficients(lr, step) : default;
         fixed (float* p = parameters)
         fixed (float* g = gradient)
         fixed (float* s = state)
         {
-            switch (Settings.Kind)
+            nint pp = (nint)p, pg = (nint)g, ps = (nint)s;
+            Parallel.For(BlockNorm.BlockCount(ParameterCount), b =>
             {
-                case OptimizerKind.Adam:
-                case OptimizerKind.AdamW:
-                    OptimizerKernels.Adam(p, g, s, s + n, n, AdamCoefficients(lr, step));
-                    break;
-                case OptimizerKind.Sgd:
-                    OptimizerKernels.Sgd(p, g, StateSize > 0 ? s : null, n, lr, Settings.Momentum);
-                    break;
-                case OptimizerKind.RmsProp:
-                    OptimizerKernels.RmsProp(p, g, s, Settings.Momentum > 0f ? s + n : null, n, lr, Settings.Alpha, Settings.Epsilon, Settings.Momentum);
-                    break;
-            }
+                // Blocks start at multiples of 16, so every element meets the same vector lane as in one whole-buffer call.
+                int start = b * BlockNorm.BlockSize, count = Math.Min(BlockNorm.BlockSize, ParameterCount - start);
+                if (clipped)
+                    Elementwise.Scale((float*)pg + start, clip, count);
+                Rule((float*)pp + start, (float*)pg + start, (float*)ps, start, count, lr, adam);
+            });
         }
         return new UpdateResult(norm, clipped, lr);
     }
@@ -96,9 +93,23 @@ public sealed unsafe class Optimizer
             Decay: decoupled ? 1f - lr * Settings.WeightDecay : 1f);
     }
 
-    private static void Scale(Span<float> x, float s)
+    /// <summary>The rule over [start, start + count); the state's sections are each ParameterCount long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Rule(float* p, float* g, float* s, int start, int count, float lr, OptimizerKernels.AdamCoefficients adam)
     {
-        fixed (float* p = x)
-            Elementwise.Scale(p, s, x.Length);
+        int n = ParameterCount;
+        switch (Settings.Kind)
+        {
+            case OptimizerKind.Adam:
+            case OptimizerKind.AdamW:
+                OptimizerKernels.Adam(p, g, s + start, s + n + start, count, adam);
+                break;
+            case OptimizerKind.Sgd:
+                OptimizerKernels.Sgd(p, g, StateSize > 0 ? s + start : null, count, lr, Settings.Momentum);
+                break;
+            case OptimizerKind.RmsProp:
+                OptimizerKernels.RmsProp(p, g, s + start, Settings.Momentum > 0f ? s + n + start : null, count, lr, Settings.Alpha, Settings.Epsilon, Settings.Momentum);
+                break;
+        }
     }
 }

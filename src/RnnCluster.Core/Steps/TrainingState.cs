@@ -48,6 +48,13 @@ public sealed class TrainingState
 
     public float[] OptimizerState { get; }
 
+    /// <summary>The threads an update runs on (the caller alone by default); the bytes do not depend on them.</summary>
+    public Kernels.BlockParallel Parallel
+    {
+        get => _optimizer.Parallel;
+        set => _optimizer.Parallel = value;
+    }
+
     /// <summary>Updates applied so far; the next update is for step <see cref="Step"/>.</summary>
     public long Step { get; private set; }
 

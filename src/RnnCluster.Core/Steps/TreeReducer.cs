@@ -20,6 +20,7 @@ public sealed unsafe class TreeReducer : IDisposable
     private readonly bool[][] _received;           // per part, per micro-batch
     private readonly Dictionary<int, AlignedBuffer> _slots = new(); // by a node's first micro-batch
     private readonly Stack<AlignedBuffer> _free = new();
+    private readonly List<SumOp> _plan = new();
 
     public TreeReducer(int count, int length) : this(count, GradientParts.Whole(length))
     {
@@ -45,6 +46,12 @@ public sealed unsafe class TreeReducer : IDisposable
     public int Length => _parts.TotalSize;
 
     public GradientParts Parts => _parts;
+
+    /// <summary>The threads an incoming gradient's sums are split over (the caller alone by default); the sum is element-wise, so the bytes do not change.</summary>
+    public BlockParallel Parallel { get; set; } = BlockParallel.Sequential;
+
+    /// <summary>Values per piece when a gradient's sums are split over threads.</summary>
+    public const int ParallelChunk = 1 << 15;
 
     public bool IsComplete
     {
@@ -100,10 +107,11 @@ public sealed unsafe class TreeReducer : IDisposable
         for (int j = 0; j < _parts.Count; j++)
             if (ReceivedOf(node, j) > 0)
                 return false;
-        for (int j = 0; j < _parts.Count; j++)
+        fixed (float* v = sum)
         {
-            var part = _parts.InLayoutOrder[j];
-            AddPart(node, j, sum.Slice(part.Offset, part.Length));
+            for (int j = 0; j < _parts.Count; j++)
+                PlanPart(node, j, v + _parts.InLayoutOrder[j].Offset);
+            RunPlan();
         }
         return true;
     }
@@ -120,55 +128,105 @@ public sealed unsafe class TreeReducer : IDisposable
             throw new ArgumentException($"Values [{offset},{offset + values.Length}) are not whole parts of {_parts}.", nameof(values));
         int added = 0, duplicates = 0, overlaps = 0;
         bool addedFirst = false;
-        for (int j = first; j <= last; j++)
+        fixed (float* v = values)
         {
-            var part = _parts.InLayoutOrder[j];
-            int seen = ReceivedOf(node, j);
-            if (seen == node.Count)
-                duplicates++;
-            else if (seen > 0)
-                overlaps++;
-            else
+            for (int j = first; j <= last; j++)
             {
-                AddPart(node, j, values.Slice(part.Offset - offset, part.Length));
-                added++;
-                addedFirst |= part.Offset == 0;
+                var part = _parts.InLayoutOrder[j];
+                int seen = ReceivedOf(node, j);
+                if (seen == node.Count)
+                    duplicates++;
+                else if (seen > 0)
+                    overlaps++;
+                else
+                {
+                    PlanPart(node, j, v + (part.Offset - offset));
+                    added++;
+                    addedFirst |= part.Offset == 0;
+                }
             }
+            RunPlan();
         }
         return new ReduceResult(added, duplicates, overlaps, addedFirst);
     }
 
+    /// <summary>
+    /// Does part j's bookkeeping for an incoming node and plans its sums: merges with the pending
+    /// siblings up the tree, each a <see cref="SumOp"/> run later by <see cref="RunPlan"/>. A slot
+    /// released here may be taken again for another part before the plan runs; parts are disjoint
+    /// ranges of a slot, so the values this part still reads there stay intact.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddPart(TreeNode node, int j, ReadOnlySpan<float> values)
+    private void PlanPart(TreeNode node, int j, float* v)
     {
         var part = _parts.InLayoutOrder[j];
         for (int m = node.Lo; m < node.Hi; m++)
             _received[j][m] = true;
         bool placed = false; // values not yet in a slot: the first merge reads them where they are
-        fixed (float* v = values)
+        while (ReductionTree.Parent(node, Count) is { } parent)
         {
-            while (ReductionTree.Parent(node, Count) is { } parent)
-            {
-                int mid = ReductionTree.SplitPoint(parent.Lo, parent.Hi);
-                bool nodeIsLeft = node.Lo == parent.Lo;
-                var sibling = nodeIsLeft ? new TreeNode(mid, parent.Hi) : new TreeNode(parent.Lo, mid);
-                if (!_pending[j].Remove(sibling))
-                    break;
-                var (left, right) = nodeIsLeft ? (node, sibling) : (sibling, node);
-                // The incoming values are read where they are until the first merge has put them in a slot.
-                float* sum = Slot(left.Lo) + part.Offset;
-                float* leftValues = nodeIsLeft && !placed ? v : sum;
-                float* rightValues = !nodeIsLeft && !placed ? v : Slot(right.Lo) + part.Offset;
-                Elementwise.Add(leftValues, rightValues, sum, part.Length); // the parent's sum, in the left child's slot
-                placed = true;
-                ReleaseIfUnused(right.Lo);
-                node = parent;
-            }
-            if (!placed)
-                values.CopyTo(new Span<float>(Slot(node.Lo) + part.Offset, part.Length));
+            int mid = ReductionTree.SplitPoint(parent.Lo, parent.Hi);
+            bool nodeIsLeft = node.Lo == parent.Lo;
+            var sibling = nodeIsLeft ? new TreeNode(mid, parent.Hi) : new TreeNode(parent.Lo, mid);
+            if (!_pending[j].Remove(sibling))
+                break;
+            var (left, right) = nodeIsLeft ? (node, sibling) : (sibling, node);
+            float* sum = Slot(left.Lo) + part.Offset;
+            float* leftValues = nodeIsLeft && !placed ? v : sum;
+            float* rightValues = !nodeIsLeft && !placed ? v : Slot(right.Lo) + part.Offset;
+            _plan.Add(new SumOp((nint)leftValues, (nint)rightValues, (nint)sum, part.Offset, part.Length)); // the parent's sum, in the left child's slot
+            placed = true;
+            ReleaseIfUnused(right.Lo);
+            node = parent;
         }
+        if (!placed)
+            _plan.Add(new SumOp((nint)v, 0, (nint)(Slot(node.Lo) + part.Offset), part.Offset, part.Length));
         _pending[j].Add(node);
     }
+
+    /// <summary>
+    /// Runs the planned sums. On several threads the planned range is cut into chunks and each chunk
+    /// runs every op in plan order over its piece: per element the order is the plan's, so the bytes
+    /// are those of one thread (the sums are element-wise).
+    /// </summary>
+    private void RunPlan()
+    {
+        if (_plan.Count == 0)
+            return;
+        int lo = int.MaxValue, hi = 0;
+        foreach (var op in _plan)
+            (lo, hi) = (Math.Min(lo, op.Start), Math.Max(hi, op.Start + op.Length));
+        if (Parallel.Threads == 1 || hi - lo < 2 * ParallelChunk)
+        {
+            foreach (var op in _plan)
+                Execute(op, op.Start, op.Start + op.Length);
+        }
+        else
+        {
+            var plan = _plan;
+            Parallel.For((hi - lo + ParallelChunk - 1) / ParallelChunk, c =>
+            {
+                int from = lo + c * ParallelChunk, to = Math.Min(hi, from + ParallelChunk);
+                foreach (var op in plan)
+                    if (Math.Max(op.Start, from) < Math.Min(op.Start + op.Length, to))
+                        Execute(op, Math.Max(op.Start, from), Math.Min(op.Start + op.Length, to));
+            });
+        }
+        _plan.Clear();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Execute(SumOp op, int from, int to)
+    {
+        int d = from - op.Start;
+        if (op.B == 0)
+            new ReadOnlySpan<float>((float*)op.A + d, to - from).CopyTo(new Span<float>((float*)op.Dst + d, to - from));
+        else
+            Elementwise.Add((float*)op.A + d, (float*)op.B + d, (float*)op.Dst + d, to - from);
+    }
+
+    /// <summary>dst = a + b (or a copied when B is 0) over buffer elements [Start, Start + Length).</summary>
+    private readonly record struct SumOp(nint A, nint B, nint Dst, int Start, int Length);
 
     /// <summary>Forgets everything received, keeping the buffers for the next step.</summary>
     public void Reset()

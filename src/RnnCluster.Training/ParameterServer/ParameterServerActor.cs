@@ -97,7 +97,7 @@ public sealed class ParameterServerActor : ReceivePersistentActor
 
     private void Ready(TrainingState state, string note)
     {
-        _run = new RunState<IActorRef>(_runId, _begin, state, _history, _ledger is null ? null : _ledger.Append);
+        _run = new RunState<IActorRef>(_runId, _begin, state, _history, _ledger is null ? null : _ledger.Append, _settings.EffectiveThreads);
         _log.Info("Run '{0}' ready at step {1} ({2}).", _runId, state.Step, note);
         _coordinator.Tell(new RunReady(_runId, state.Step, _begin.Resume, note));
         Become(Training);

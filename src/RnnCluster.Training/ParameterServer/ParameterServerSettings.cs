@@ -15,6 +15,15 @@ public sealed record ParameterServerSettings
     /// <summary>How long loading one checkpoint from the store may take before it counts as unreadable.</summary>
     public TimeSpan StoreTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Threads that sum gradients and apply the update, over fixed block ranges (the bytes do not
+    /// depend on the count); 0: one per CPU, at most 8. Without them one core sums every worker's gradient.
+    /// </summary>
+    public int Threads { get; init; }
+
+    /// <summary><see cref="Threads"/> with 0 resolved for this machine.</summary>
+    public int EffectiveThreads => Threads > 0 ? Threads : Math.Clamp(Environment.ProcessorCount, 1, 8);
+
     /// <summary>When set, one JSON line per applied step naming every sub-tree and the worker that computed it, for audits and tests.</summary>
     public string? LedgerPath { get; init; }
 }

@@ -14,11 +14,13 @@ namespace RnnCluster.Training.ParameterServer;
 /// (<see cref="AsyncIntake"/>), the update, the loss history, and which workers wait for which
 /// version. The math is Core's; this object decides what happens with each gradient.
 /// </summary>
-public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingState state, RunHistory history, StepLedgerSink? ledger = null)
+/// <remarks>The reduction and the update run on <paramref name="threads"/> threads over fixed block ranges: same bytes for any count.</remarks>
+public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingState state, RunHistory history, StepLedgerSink? ledger = null, int threads = 1)
     : IDisposable where TWorker : notnull
 {
+    private readonly Core.Kernels.BlockParallel _threads = state.Parallel = threads > 1 ? new(threads, "rnncluster-ps") : Core.Kernels.BlockParallel.Sequential;
     private readonly int _microBatches = begin.Definition.Settings.MicroBatches;
-    private readonly SyncStep? _step = begin.Definition.Mode == TrainingMode.Sync ? new SyncStep(begin.Definition.Settings.MicroBatches, GradientParts.For(state.Layout)) : null;
+    private readonly SyncStep? _step = begin.Definition.Mode == TrainingMode.Sync ? new SyncStep(begin.Definition.Settings.MicroBatches, GradientParts.For(state.Layout), state.Parallel) : null; // set just above
     private readonly AsyncIntake? _async = begin.Definition.Mode == TrainingMode.Async ? new AsyncIntake(begin.Definition.Staleness, state.Layout.TotalSize) : null;
     private readonly Dictionary<TWorker, long> _waiting = new();
     private readonly PublishedParameters _published = new();
@@ -140,5 +142,8 @@ public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingStat
     {
         _step?.Dispose();
         _published.Dispose();
+        if (ReferenceEquals(state.Parallel, _threads))
+            state.Parallel = Core.Kernels.BlockParallel.Sequential;
+        _threads.Dispose();
     }
 }

@@ -11,9 +11,9 @@ namespace RnnCluster.Training.ParameterServer;
 /// offset 0, which a worker sends last. A worker that died between two parts of a share leaves
 /// some parts in; the share's re-run brings them again, and they are ignored as duplicates.
 /// </summary>
-public sealed class SyncStep(int microBatches, GradientParts parts) : IDisposable
+public sealed class SyncStep(int microBatches, GradientParts parts, BlockParallel? threads = null) : IDisposable
 {
-    private readonly TreeReducer _reducer = new(microBatches, parts);
+    private readonly TreeReducer _reducer = new(microBatches, parts) { Parallel = threads ?? BlockParallel.Sequential };
     private readonly List<LedgerEntry> _ledger = new();
     private double _lossSum;
     private int _tokens;

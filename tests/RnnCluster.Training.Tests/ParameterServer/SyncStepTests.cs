@@ -37,4 +37,32 @@ public sealed class SyncStepTests
         Assert.Contains("the loss is", step.Offer(2, 4, 0, Filled(6, 1), double.PositiveInfinity, 1, "w").Problem);
         Assert.Equal([2, 3], step.Missing());
     }
+
+    [Fact]
+    public void Summing_on_several_threads_gives_the_bytes_of_one()
+    {
+        // The model's own parts, some gradients whole and some part by part in reverse layout order.
+        var parts = GradientParts.For(new Core.Model.ParameterLayout(new Core.Model.ModelDescription(Core.Model.CellKind.Lstm, 65, 64, 256, 3, 0f)));
+        int size = parts.TotalSize;
+        const int microBatches = 6;
+        Assert.True(parts.Count >= 2 && size > 4 * TreeReducer.ParallelChunk);
+        var gradients = Enumerable.Range(0, microBatches)
+            .Select(m => Enumerable.Range(0, size).Select(i => MathF.Sin(i * 0.37f + m) * (m + 1)).ToArray()).ToArray();
+        int[] Sum(int threads)
+        {
+            using var parallel = new Core.Kernels.BlockParallel(threads);
+            using var step = new SyncStep(microBatches, parts, parallel);
+            foreach (int m in new[] { 5, 2, 0, 4, 1, 3 })
+            {
+                if (m % 2 == 0)
+                    step.Offer(m, m + 1, 0, gradients[m], 1, 1, $"w{m}");
+                else
+                    foreach (var part in parts.InLayoutOrder.Reverse())
+                        step.Offer(m, m + 1, part.Offset, gradients[m].AsSpan(part.Offset, part.Length), 1, 1, $"w{m}");
+            }
+            Assert.Empty(step.Missing());
+            return step.Sum.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+        }
+        Assert.Equal(Sum(1), Sum(3));
+    }
 }
