@@ -25,7 +25,7 @@ public static unsafe class GemmBenchmark
         double seconds = 2.0;
         GemmPath path = GemmPath.Auto;
         int[] kcs = [GemmLayout.KC], mcs = [GemmLayout.MC], ncs = [GemmLayout.NC], dbs = [GemmDriver.DirectBMaxRows];
-        for (int i = 1; i < args.Length; i++)
+        for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");

@@ -13,7 +13,7 @@ internal enum GemmPath
     /// <summary>AVX-512F register tiles of 8×32 floats (16 zmm accumulators).</summary>
     Vector512,
 
-    /// <summary>AVX2+FMA register tiles of 4×16 floats (8 ymm accumulators, fits 16 registers).</summary>
+    /// <summary>AVX2+FMA register tiles of 6×16 floats (12 ymm accumulators) with 2×32 and 4×16 edges; fits 16 registers.</summary>
     Vector256,
 
     /// <summary>Plain <see cref="MathF.FusedMultiplyAdd(float, float, float)"/> loops.</summary>
