@@ -55,7 +55,26 @@ public sealed unsafe class Optimizer
             throw new ArgumentException($"Expected optimizer state of {StateSize} values, got {state.Length}.", nameof(state));
         ArgumentOutOfRangeException.ThrowIfNegative(step);
 
-        double norm = Math.Sqrt(BlockNorm.SumOfSquares(gradient, Parallel));
+        return ApplySlice(parameters, gradient, state, step, BlockNorm.SumOfSquares(gradient, Parallel));
+    }
+
+    /// <summary>
+    /// Applies update number <paramref name="step"/> to one slice of the buffer that starts on a
+    /// <see cref="BlockNorm"/> block boundary (as a parameter-server shard holds it), given ‖g‖² of
+    /// the whole gradient (<see cref="BlockNorm.Fold"/> of every holder's block sums). The slice's
+    /// optimizer state has the whole state's sections (Adam: m, then v), each as long as the slice.
+    /// The bytes are those of the same slice after a whole-buffer <see cref="Apply"/>.
+    /// </summary>
+    public UpdateResult ApplySlice(Span<float> parameters, Span<float> gradient, Span<float> state, long step, double sumOfSquares)
+    {
+        int n = parameters.Length;
+        if (gradient.Length != n)
+            throw new ArgumentException($"Expected {n} gradients for {n} parameters, got {gradient.Length}.", nameof(gradient));
+        if (state.Length != StateSizeFor(Settings, n))
+            throw new ArgumentException($"Expected optimizer state of {StateSizeFor(Settings, n)} values for {n} parameters, got {state.Length}.", nameof(state));
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+
+        double norm = Math.Sqrt(sumOfSquares);
         if (!double.IsFinite(norm))
             throw new NonFiniteGradientException(step, norm);
         bool clipped = ClipNorm > 0f && norm > ClipNorm;
@@ -67,13 +86,13 @@ public sealed unsafe class Optimizer
         fixed (float* s = state)
         {
             nint pp = (nint)p, pg = (nint)g, ps = (nint)s;
-            Parallel.For(BlockNorm.BlockCount(ParameterCount), b =>
+            Parallel.For(BlockNorm.BlockCount(n), b =>
             {
                 // Blocks start at multiples of 16, so every element meets the same vector lane as in one whole-buffer call.
-                int start = b * BlockNorm.BlockSize, count = Math.Min(BlockNorm.BlockSize, ParameterCount - start);
+                int start = b * BlockNorm.BlockSize, count = Math.Min(BlockNorm.BlockSize, n - start);
                 if (clipped)
                     Elementwise.Scale((float*)pg + start, clip, count);
-                Rule((float*)pp + start, (float*)pg + start, (float*)ps, start, count, lr, adam);
+                Rule((float*)pp + start, (float*)pg + start, (float*)ps, n, start, count, lr, adam);
             });
         }
         return new UpdateResult(norm, clipped, lr);
@@ -93,11 +112,10 @@ public sealed unsafe class Optimizer
             Decay: decoupled ? 1f - lr * Settings.WeightDecay : 1f);
     }
 
-    /// <summary>The rule over [start, start + count); the state's sections are each ParameterCount long.</summary>
+    /// <summary>The rule over [start, start + count); the state's sections are each <paramref name="n"/> long.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Rule(float* p, float* g, float* s, int start, int count, float lr, OptimizerKernels.AdamCoefficients adam)
+    private void Rule(float* p, float* g, float* s, int n, int start, int count, float lr, OptimizerKernels.AdamCoefficients adam)
     {
-        int n = ParameterCount;
         switch (Settings.Kind)
         {
             case OptimizerKind.Adam:
@@ -105,7 +123,7 @@ public sealed unsafe class Optimizer
                 OptimizerKernels.Adam(p, g, s + start, s + n + start, count, adam);
                 break;
             case OptimizerKind.Sgd:
-                OptimizerKernels.Sgd(p, g, StateSize > 0 ? s + start : null, count, lr, Settings.Momentum);
+                OptimizerKernels.Sgd(p, g, Settings.Momentum > 0f ? s + start : null, count, lr, Settings.Momentum);
                 break;
             case OptimizerKind.RmsProp:
                 OptimizerKernels.RmsProp(p, g, s + start, Settings.Momentum > 0f ? s + n + start : null, count, lr, Settings.Alpha, Settings.Epsilon, Settings.Momentum);
