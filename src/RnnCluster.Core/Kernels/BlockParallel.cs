@@ -45,18 +45,22 @@ public sealed class BlockParallel : IDisposable
     /// <summary>Runs <paramref name="body"/> for 0..count−1 and returns when all are done; rethrows the first exception.</summary>
     public void For(int count, Action<int> body)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         if (count <= 0)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return;
+        }
         int helpers = Math.Min(_helpers.Length, count - 1);
         if (helpers == 0)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             for (int i = 0; i < count; i++)
                 body(i);
             return;
         }
-        lock (_gate)
+        lock (_gate) // Dispose takes it too: helpers never leave while a loop waits for them
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _body = body;
             _count = count;
             _next = 0;
@@ -127,11 +131,12 @@ public sealed class BlockParallel : IDisposable
     {
         if (_disposed || ReferenceEquals(this, Sequential))
             return;
-        lock (_signal)
-        {
-            _disposed = true;
-            Monitor.PulseAll(_signal);
-        }
+        lock (_gate)
+            lock (_signal)
+            {
+                _disposed = true;
+                Monitor.PulseAll(_signal);
+            }
         foreach (var helper in _helpers)
             helper.Join();
     }

@@ -32,6 +32,23 @@ public sealed class GradientParts
 
     public int Count => _inLayoutOrder.Length;
 
+    /// <summary>
+    /// The parts as a holder of <paramref name="range"/> sees them (a parameter-server shard): each
+    /// part's overlap with the range, offsets relative to the range's start. A worker sends a shard
+    /// exactly these pieces of each part, so the shard's reduction trees line up with its own.
+    /// </summary>
+    public GradientParts Within(GradientPart range)
+    {
+        if (range.Offset < 0 || range.Length < 0 || (long)range.Offset + range.Length > TotalSize)
+            throw new ArgumentOutOfRangeException(nameof(range), range, $"Not a range of the {TotalSize} values.");
+        var pieces = _inLayoutOrder
+            .Select(p => (Start: Math.Max(p.Offset, range.Offset), End: Math.Min(p.Offset + p.Length, range.Offset + range.Length)))
+            .Where(p => p.Start < p.End)
+            .Select(p => new GradientPart(p.Start - range.Offset, p.End - p.Start))
+            .ToArray();
+        return new GradientParts(range.Length, pieces.Length > 0 ? pieces : [new GradientPart(0, range.Length)]);
+    }
+
     /// <summary>The whole gradient as one part (no streaming).</summary>
     public static GradientParts Whole(int totalSize) => new(totalSize, [new GradientPart(0, totalSize)]);
 

@@ -109,9 +109,16 @@ public sealed unsafe class TreeReducer : IDisposable
                 return false;
         fixed (float* v = sum)
         {
-            for (int j = 0; j < _parts.Count; j++)
-                PlanPart(node, j, v + _parts.InLayoutOrder[j].Offset);
-            RunPlan();
+            try
+            {
+                for (int j = 0; j < _parts.Count; j++)
+                    PlanPart(node, j, v + _parts.InLayoutOrder[j].Offset);
+                RunPlan();
+            }
+            finally
+            {
+                _plan.Clear(); // its pointers are pinned only inside this block
+            }
         }
         return true;
     }
@@ -130,22 +137,29 @@ public sealed unsafe class TreeReducer : IDisposable
         bool addedFirst = false;
         fixed (float* v = values)
         {
-            for (int j = first; j <= last; j++)
+            try
             {
-                var part = _parts.InLayoutOrder[j];
-                int seen = ReceivedOf(node, j);
-                if (seen == node.Count)
-                    duplicates++;
-                else if (seen > 0)
-                    overlaps++;
-                else
+                for (int j = first; j <= last; j++)
                 {
-                    PlanPart(node, j, v + (part.Offset - offset));
-                    added++;
-                    addedFirst |= part.Offset == 0;
+                    var part = _parts.InLayoutOrder[j];
+                    int seen = ReceivedOf(node, j);
+                    if (seen == node.Count)
+                        duplicates++;
+                    else if (seen > 0)
+                        overlaps++;
+                    else
+                    {
+                        PlanPart(node, j, v + (part.Offset - offset));
+                        added++;
+                        addedFirst |= part.Offset == 0;
+                    }
                 }
+                RunPlan();
             }
-            RunPlan();
+            finally
+            {
+                _plan.Clear(); // its pointers are pinned only inside this block
+            }
         }
         return new ReduceResult(added, duplicates, overlaps, addedFirst);
     }
@@ -212,7 +226,6 @@ public sealed unsafe class TreeReducer : IDisposable
                         Execute(op, Math.Max(op.Start, from), Math.Min(op.Start + op.Length, to));
             });
         }
-        _plan.Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
