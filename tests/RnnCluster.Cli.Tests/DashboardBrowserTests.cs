@@ -67,7 +67,7 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output)
 
         int port = FaultToleranceTests.FreePort();
         using var coordinator = CliProcess.Start(dir.Path, ["node", "--roles", "coordinator,ps", "--port", port.ToString(), "--db", db, "--run-id", "live",
-            "--min-workers", "2", "--checkpoint-every", "20", "--validate-every", "50", "--plain", "--samples", "0", .. Model("100000"), "--http", "127.0.0.1:0"]);
+            "--min-workers", "2", "--checkpoint-every", "20", "--keep-checkpoints", "1000", "--validate-every", "50", "--plain", "--samples", "0", .. Model("100000"), "--http", "127.0.0.1:0"]);
         string url = Regex.Match(await coordinator.WaitForLine("dashboard http://", Timeout), @"http://\S+").Value;
         using var http = new HttpClient { BaseAddress = new Uri(url) };
         await coordinator.WaitForLine(" up with roles ", Timeout);
@@ -105,6 +105,8 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output)
         steps = await Steps(http);
         await Eventually(async () => await Steps(http) > steps, "the run going on without the lost worker");
 
+        // Every checkpoint is kept (--keep-checkpoints 1000): the first row's step must still be
+        // stored when the request arrives; with the default 3 it had been deleted by then once.
         await page.Locator("#checkpoints tbody tr input[type=radio]").First.CheckAsync();
         await page.FillAsync("#prime", "B");
         await page.FillAsync("#length", "60");
