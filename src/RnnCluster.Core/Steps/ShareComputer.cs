@@ -28,6 +28,13 @@ public sealed class ShareComputer : IDisposable
 
     public TrainingSettings Settings { get; }
 
+    /// <summary>
+    /// Benchmark only (the scaling benchmark, `scripts/scaling-netns.sh`): when positive, each
+    /// micro-batch waits this long instead of computing and yields <see cref="StandInGradient"/>, so
+    /// that many worker processes on few cores measure the network and the server, not the CPU.
+    /// </summary>
+    public TimeSpan StandIn { get; init; }
+
     public ParameterLayout Layout => _computer.Layout;
 
     public void SetParameters(ReadOnlySpan<float> parameters) => _computer.SetParameters(parameters);
@@ -61,7 +68,7 @@ public sealed class ShareComputer : IDisposable
                 // Before the sub-tree's last micro-batch no part of its sum is final.
                 if (shouldStop?.Invoke() == true)
                     return;
-                var result = _computer.Compute(step, m, _gradient);
+                var result = ComputeOne(step, m, null);
                 loss += result.Sum;
                 tokens += result.Tokens;
                 _reducer.Add(new TreeNode(m, m + 1), _gradient);
@@ -69,13 +76,23 @@ public sealed class ShareComputer : IDisposable
             if (shouldStop?.Invoke() == true)
                 return;
             var handOver = new PartHandOver(this, parts, node, onPart, shouldStop);
-            var last = _computer.Compute(step, node.Hi - 1, _gradient, parts.Count > 1 ? handOver.FinalFrom : null);
+            var last = ComputeOne(step, node.Hi - 1, parts.Count > 1 ? handOver.FinalFrom : null);
             // The loss is only known now; it travels with the part at offset 0, which is always the last to go.
             handOver.Loss = new MicroBatchLoss(loss + last.Sum, tokens + last.Tokens);
             handOver.FinalFrom(0);
             if (handOver.Stopped)
                 return;
         }
+    }
+
+    private MicroBatchLoss ComputeOne(long step, int microBatch, Action<int>? gradientFinalFrom)
+    {
+        if (StandIn <= TimeSpan.Zero)
+            return _computer.Compute(step, microBatch, _gradient, gradientFinalFrom);
+        Thread.Sleep(StandIn);
+        StandInGradient.Fill(_gradient, step, microBatch);
+        int tokens = Settings.Batch / Settings.MicroBatches * Settings.SeqLen;
+        return new MicroBatchLoss(tokens, tokens); // a loss of 1 nat per token; the parts go when the "computation" ends
     }
 
     /// <summary>Hands over the parts of one sub-tree, from the top of the buffer down, as they become final.</summary>

@@ -93,7 +93,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
                 Timers.Cancel(RegisterTimer);
                 _thread.Post(() =>
                 {
-                    _share = new ShareComputer(run.Model, run.Settings, run.Train);
+                    _share = new ShareComputer(run.Model, run.Settings, run.Train) { StandIn = _settings.StandInCompute };
                     _evaluator = new Evaluator(run.Model, run.Settings.SeqLen, run.Validation);
                     self.Tell(new ReplicaBuilt());
                 });

@@ -13,4 +13,7 @@ public sealed record WorkerSettings
 
     /// <summary>Parameters asked for and not received within this time are asked for again (a lost frame, a failed-over server).</summary>
     public TimeSpan ParameterRetry { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Benchmark only: each micro-batch waits this long and yields a pseudo-gradient instead of computing (zero: compute). See ShareComputer.StandIn.</summary>
+    public TimeSpan StandInCompute { get; init; }
 }
