@@ -17,6 +17,8 @@ internal sealed class RunArguments
     public Option<int> Embed { get; } = ConfiguredDefaults.Make<int>("--embed", "embedding size", 64);
     public Option<int> Hidden { get; } = ConfiguredDefaults.Make<int>("--hidden", "hidden units per layer", 256);
     public Option<int> Layers { get; } = ConfiguredDefaults.Make<int>("--layers", "recurrent layers", 2);
+    public Option<string> Softmax { get; } = ConfiguredDefaults.Make<string>("--softmax", "output layer: full, or adaptive (clusters of rarer tokens behind smaller projections; faster for large vocabularies)", "full");
+    public Option<string?> Cutoffs { get; } = ConfiguredDefaults.MakeOptional<string>("--cutoffs", "adaptive softmax: ascending token ids where the shortlist and each cluster end (default: 20% and 60% of the vocabulary, e.g. 2000,6000)");
     public Option<float> Dropout { get; } = ConfiguredDefaults.Make<float>("--dropout", "dropout after each recurrent layer", 0f);
     public Option<int> Seq { get; } = ConfiguredDefaults.Make<int>("--seq", "window length T (truncated BPTT)", 64);
     public Option<int> Batch { get; } = ConfiguredDefaults.Make<int>("--batch", "global batch: sequences per step", 32);
@@ -49,7 +51,7 @@ internal sealed class RunArguments
 
     public IEnumerable<Option> All =>
     [
-        Corpus, Dataset, Tokens, MaxVocab, Cell, Embed, Hidden, Layers, Dropout, Seq, Batch, MicroBatches, Steps, Epochs,
+        Corpus, Dataset, Tokens, MaxVocab, Cell, Embed, Hidden, Layers, Softmax, Cutoffs, Dropout, Seq, Batch, MicroBatches, Steps, Epochs,
         Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, DecaySteps, DecayFactor, Clip, Seed, Mode, Staleness,
         CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout, MaxSeconds, BackupTasks,
     ];
@@ -82,6 +84,39 @@ internal sealed class RunArguments
         if (p.GetValue(StepTimeout) is var timeout && !(timeout > 0 && timeout <= MaxSecondsValue))
             throw new UsageException($"--step-timeout must be a number of seconds > 0 and <= {MaxSecondsValue:0e0}, not {timeout}.");
         ParseOnOff(p.GetValue(BackupTasks)!, "--backup-tasks");
+        bool adaptive = ParseSoftmax(p.GetValue(Softmax)!);
+        if (p.GetValue(Cutoffs) is { } cutoffs)
+        {
+            if (Given(p, Softmax) && !adaptive)
+                throw new UsageException("--cutoffs belongs to --softmax adaptive, not --softmax full.");
+            ParseCutoffs(cutoffs);
+        }
+    }
+
+    /// <summary>True for adaptive.</summary>
+    public static bool ParseSoftmax(string text) => text.ToLowerInvariant() switch
+    {
+        "full" => false,
+        "adaptive" => true,
+        _ => throw new UsageException($"--softmax must be full or adaptive, not '{text}'."),
+    };
+
+    public static int[] ParseCutoffs(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var cutoffs = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out cutoffs[i])
+                || cutoffs[i] < 1 || (i > 0 && cutoffs[i] <= cutoffs[i - 1]))
+                throw new UsageException($"--cutoffs takes rising positive token ids separated by commas (e.g. 2000,6000), not '{text}'.");
+        return cutoffs;
+    }
+
+    /// <summary>The adaptive softmax's cutoffs when none are given: 20% and 60% of the vocabulary (2000,6000 for 10,000).</summary>
+    public static int[] DefaultCutoffs(int vocab)
+    {
+        int first = Math.Max(1, vocab / 5), second = Math.Max(first + 1, vocab * 3 / 5);
+        return second < vocab ? [first, second] : [first];
     }
 
     public static bool ParseOnOff(string text, string option) => text.ToLowerInvariant() switch

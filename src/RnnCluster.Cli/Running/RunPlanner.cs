@@ -83,7 +83,7 @@ internal static class RunPlanner
             Pick(p, a.Embed, storedModel?.Embed),
             Pick(p, a.Hidden, storedModel?.Hidden),
             Pick(p, a.Layers, storedModel?.Layers),
-            Pick(p, a.Dropout, storedModel?.Dropout));
+            Pick(p, a.Dropout, storedModel?.Dropout)) { Softmax = PickSoftmax(p, a, storedModel, tokenizer.Vocabulary.Count) };
         try { model.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (imported is { Model: var weights } && weights.FirstDifference(model with { Dropout = weights.Dropout }) is { } mismatch)
@@ -135,6 +135,19 @@ internal static class RunPlanner
             p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null,
             BackupTasks: RunArguments.ParseOnOff(p.GetValue(a.BackupTasks)!, "--backup-tasks"));
         return new RunPlan(request, tokenizer.Vocabulary, $"{corpusName} ({tokens.Length:N0} tokens, vocabulary {tokenizer.Vocabulary.Count})", windows);
+    }
+
+    /// <summary>--softmax/--cutoffs, or the stored run's when neither is given.</summary>
+    private static SoftmaxHead PickSoftmax(ParseResult p, RunArguments a, ModelDescription? stored, int vocab)
+    {
+        if (stored is not null && !RunArguments.Given(p, a.Softmax) && p.GetValue(a.Cutoffs) is null)
+            return stored.Softmax;
+        bool adaptive = RunArguments.ParseSoftmax(p.GetValue(a.Softmax)!) || p.GetValue(a.Cutoffs) is not null;
+        if (!adaptive)
+            return SoftmaxHead.Full;
+        if (vocab < 3)
+            throw new UsageException($"--softmax adaptive needs a vocabulary of at least 3 tokens; this one has {vocab}.");
+        return SoftmaxHead.Adaptive(p.GetValue(a.Cutoffs) is { } given ? RunArguments.ParseCutoffs(given) : RunArguments.DefaultCutoffs(vocab));
     }
 
     private static (string Text, string Name) LoadCorpus(ParseResult p, RunArguments a, RunDefinition? stored)

@@ -15,10 +15,12 @@ namespace RnnCluster.Core.Checkpoints;
 ///  12      8     uint64 total file length L, including the checksum
 ///  20      4     uint32 header length H (the bytes from offset 24 up to the parameters)
 ///  24      H     header:
-///                  int32  parameter layout version (ModelDescription.LayoutVersion)
+///                  int32  parameter layout version: 1 full softmax, 2 adaptive softmax
+///                         (ModelDescription.StoredLayoutVersion)
 ///                  string run id
 ///                  int64  step (optimizer steps applied)
 ///                  model (24):    int32 cell, vocab size, embed, hidden, layers; float32 dropout
+///                  layout 2 only: int32 cutoff count K (1..MaxCutoffs); K × int32 cutoff
 ///                  vocabulary:    int32 tokenizer kind, unknown id, token count N; N × string
 ///                  settings (76): uint64 seed; int32 seq len, batch, micro-batches;
 ///                                 int32 optimizer kind; float32 lr, beta1, beta2, epsilon,
@@ -58,6 +60,7 @@ public static class CheckpointFormat
     internal const int SettingsSize = 76;
     internal const int MetadataSize = 16;
     internal const int SizesSize = 8;
+    internal const int MaxCutoffs = 64;
 
     internal const uint MetadataHasLoss = 1;
     internal const uint MetadataHasCreatedAt = 2;

@@ -40,16 +40,26 @@ internal static class CheckpointHeaderParser
     private static ParsedHeader ParseFields(ref SectionReader r, ulong fileLength)
     {
         int layoutVersion = r.Int32("layout version");
-        if (layoutVersion != ModelDescription.LayoutVersion)
+        if (layoutVersion is not (1 or 2))
             throw new CheckpointException(
                 CheckpointErrorKind.UnsupportedLayout,
-                $"parameter layout version {layoutVersion}, this build uses {ModelDescription.LayoutVersion}: the parameter order differs");
+                $"parameter layout version {layoutVersion}, this build reads 1 and {ModelDescription.LayoutVersion}: the parameter order differs");
         string runId = r.String("run id");
         long step = r.Int64("step");
         CheckpointContentChecks.CheckStep(step);
 
         var m = r.Take(ModelSize, "model description");
         var model = new ModelDescription((CellKind)I32(m, 0), I32(m, 4), I32(m, 8), I32(m, 12), I32(m, 16), F32(m, 20));
+        if (layoutVersion == 2)
+        {
+            int clusters = r.Int32("softmax cutoff count");
+            if (clusters is < 1 or > MaxCutoffs)
+                throw new CheckpointException(CheckpointErrorKind.Invalid, $"model: {clusters} adaptive softmax cutoffs (1 to {MaxCutoffs} expected)");
+            var cutoffs = new int[clusters];
+            for (int i = 0; i < clusters; i++)
+                cutoffs[i] = I32(r.Take(4, "softmax cutoff {0}", i), 0);
+            model = model with { Softmax = SoftmaxHead.Adaptive(cutoffs) };
+        }
         // Corrupt input must not make the layout allocate billions of layers: every layer holds
         // at least 3 floats (wx, wh, bx), so the declared file length bounds the layer count.
         if (model.Layers > 0 && (ulong)model.Layers * 12 > fileLength)

@@ -99,7 +99,7 @@ internal static class CheckpointWriter
         w.GetSpan(PrefixSize)[..PrefixSize].Clear();
         w.Advance(PrefixSize);
 
-        WriteInt32(w, ModelDescription.LayoutVersion);
+        WriteInt32(w, c.Model.StoredLayoutVersion);
         WriteString(w, c.RunId, "run id");
         WriteInt64(w, c.Step);
 
@@ -110,6 +110,12 @@ internal static class CheckpointWriter
         WriteInt32(w, m.Hidden);
         WriteInt32(w, m.Layers);
         WriteSingle(w, m.Dropout);
+        if (m.StoredLayoutVersion == 2)
+        {
+            WriteInt32(w, m.Softmax.Clusters);
+            foreach (int cutoff in m.Softmax.Cutoffs)
+                WriteInt32(w, cutoff);
+        }
 
         var v = c.Vocabulary;
         WriteInt32(w, (int)v.Kind);

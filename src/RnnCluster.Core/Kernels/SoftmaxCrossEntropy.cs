@@ -35,6 +35,16 @@ internal static unsafe class SoftmaxCrossEntropy
         return Math.Log(sum) - targetShifted;
     }
 
+    /// <summary>m + ln Σ_j exp(l_j − m) in double (log-softmax: l_j minus this); the logits are overwritten with exp(l − m).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double LogSumExp(float* logits, int classes)
+    {
+        float max = Max(logits, classes);
+        ExpShifted(logits, classes, max, vectorize: true);
+        float sum = Reductions.Sum(new ReadOnlySpan<float>(logits, classes));
+        return max + Math.Log(sum);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Max(float* x, int n)
     {

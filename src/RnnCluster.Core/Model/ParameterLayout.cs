@@ -5,15 +5,19 @@ namespace RnnCluster.Core.Model;
 /// ParameterTensors). The same layout views the gradient buffer, the optimizer moments and a
 /// checkpoint, so each of them is a single span. Tensors are packed back to back, no padding.
 ///
-/// Order (LayoutVersion 1), G = gates of the cell (LSTM 4: i,f,g,o; GRU 3: r,z,n; RNN 1):
+/// Order (LayoutVersion 2), G = gates of the cell (LSTM 4: i,f,g,o; GRU 3: r,z,n; RNN 1):
 ///   embedding                 (V, E)
 ///   per layer l, in = E for l = 0 else H:
 ///     l{l}.wx                 (in, G·H)
 ///     l{l}.wh                 (H, G·H)
 ///     l{l}.bx                 (1, G·H)
 ///     l{l}.bh                 (1, G·H)     GRU only: the hidden bias sits inside r⊙(·)
-///   out.w                     (H, V)
-///   out.b                     (1, V)
+///   out.w                     (H, V)       adaptive softmax: (H, c₀ + K), the head
+///   out.b                     (1, V)       adaptive softmax: (1, c₀ + K)
+///   adaptive softmax only, per cluster i with d = H / 4^(i+1) (<see cref="SoftmaxHead"/>):
+///     out.tail{i}.proj        (H, d)
+///     out.tail{i}.w           (d, cᵢ₊₁ − cᵢ)
+/// Version 1 is version 2 with the full softmax; its checkpoints are written as version 1.
 /// </summary>
 public sealed class ParameterLayout
 {
@@ -49,8 +53,18 @@ public sealed class ParameterLayout
             layers[l] = new LayerTensors(wx, wh, bx, bh);
         }
         Layers = layers;
-        OutputWeight = Add("out.w", description.Hidden, description.VocabSize);
-        OutputBias = Add("out.b", 1, description.VocabSize);
+        var softmax = description.Softmax;
+        int head = softmax.HeadSize(description.VocabSize);
+        OutputWeight = Add("out.w", description.Hidden, head);
+        OutputBias = Add("out.b", 1, head);
+        var tails = new TailTensors[softmax.Clusters];
+        for (int i = 0; i < tails.Length; i++)
+        {
+            int d = SoftmaxHead.ProjectionSize(description.Hidden, i);
+            int size = softmax.ClusterEnd(i, description.VocabSize) - softmax.ClusterStart(i);
+            tails[i] = new TailTensors(Add($"out.tail{i}.proj", description.Hidden, d), Add($"out.tail{i}.w", d, size));
+        }
+        Tails = tails;
         Tensors = tensors;
         TotalSize = offset;
         _byName = tensors.ToDictionary(t => t.Name);
@@ -70,15 +84,23 @@ public sealed class ParameterLayout
 
     public TensorSpec OutputBias { get; }
 
+    /// <summary>The adaptive softmax's clusters, in order (empty for the full softmax).</summary>
+    public IReadOnlyList<TailTensors> Tails { get; }
+
     public TensorSpec this[string name] =>
         _byName.TryGetValue(name, out var spec) ? spec : throw new KeyNotFoundException($"No parameter tensor named '{name}'.");
 
-    /// <summary>Weights that take part in matrix products, per token (the FLOP count is 6× this).</summary>
+    /// <summary>
+    /// Weights that take part in matrix products, per token (the FLOP count is 6× this). With the
+    /// adaptive softmax a token passes one cluster at most; this counts all of them, an upper bound.
+    /// </summary>
     public long MatmulWeightsPerToken
     {
         get
         {
             long sum = OutputWeight.Size;
+            foreach (var tail in Tails)
+                sum += tail.Projection.Size + tail.Weight.Size;
             foreach (var layer in Layers)
                 sum += layer.Wx.Size + layer.Wh.Size;
             return sum;

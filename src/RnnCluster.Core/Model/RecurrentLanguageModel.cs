@@ -5,7 +5,8 @@ using RnnCluster.Core.Memory;
 namespace RnnCluster.Core.Model;
 
 /// <summary>
-/// Embedding → L recurrent layers (dropout after each) → linear → softmax cross-entropy, over
+/// Embedding → L recurrent layers (dropout after each) → output layer (full or adaptive softmax,
+/// <see cref="IOutputLayer"/>) → cross-entropy, over
 /// windows of T steps for B sequences (rows time-major: row = t·B + b). Holds its own copy of
 /// the flat parameters and the activations of one window; one instance per thread.
 /// </summary>
@@ -16,7 +17,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
     private readonly AlignedBuffer _embedded;      // (T·B, E)
     private readonly AlignedBuffer?[] _masks;      // per layer (T·B, H), only with dropout
     private readonly AlignedBuffer?[] _dropped;    // per layer (T·B, H) = output ⊙ mask
-    private readonly AlignedBuffer _logits;        // (T·B, V) logits → softmax → gradient
+    private readonly IOutputLayer _output;
     private readonly AlignedBuffer _gradA;         // (T·B, max(E, H)) ping-pong of input gradients
     private readonly AlignedBuffer _gradB;
     private bool _dropoutActive;
@@ -47,7 +48,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
         }
         _parameters = new AlignedBuffer(Layout.TotalSize);
         _embedded = new AlignedBuffer(checked(rows * description.Embed));
-        _logits = new AlignedBuffer(checked(rows * description.VocabSize));
+        _output = description.Softmax.IsAdaptive ? new AdaptiveSoftmaxOutput(Layout, rows) : new FullSoftmaxOutput(Layout, rows);
         int width = Math.Max(description.Embed, h);
         _gradA = new AlignedBuffer(checked(rows * width));
         _gradB = new AlignedBuffer(checked(rows * width));
@@ -92,21 +93,16 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
         if (gradient.Length != Layout.TotalSize)
             throw new ArgumentException($"Expected a gradient of {Layout.TotalSize} values, got {gradient.Length}.", nameof(gradient));
         float* top = ForwardLayers(inputs, batch, steps, dropout, training: true);
-        int rows = batch * steps, v = Description.VocabSize, h = Description.Hidden;
-        float* p = _parameters.Pointer, logits = _logits.Pointer;
-        Logits(top, rows);
-        double loss = 0;
-        for (int r = 0; r < rows; r++)
-            loss += SoftmaxCrossEntropy.ForwardBackward(logits + (long)r * v, v, targets[r], gradientScale);
+        int rows = batch * steps, h = Description.Hidden;
+        float* p = _parameters.Pointer;
+        double loss;
 
         fixed (float* g = gradient)
         {
-            // dWout = topᵀ·dlogits (H, V);  dbout = Σ_rows dlogits;  dtop = dlogits·Woutᵀ (T·B, H)
-            Gemm.Multiply(h, v, rows, top, h, true, logits, v, false, g + Layout.OutputWeight.Offset, v, false);
-            Elementwise.ColumnSums(logits, rows, v, v, g + Layout.OutputBias.Offset);
-            gradientFinalFrom?.Invoke(Layout.OutputWeight.Offset);
             float* dA = _gradA.Pointer, dB = _gradB.Pointer;
-            Gemm.Multiply(rows, h, v, logits, v, false, p + Layout.OutputWeight.Offset, v, true, dA, h, false);
+            int outputStart = Layout.OutputWeight.Offset;
+            loss = _output.ForwardBackward(p, g, top, targets, rows, gradientScale, dA,
+                gradientFinalFrom is null ? null : () => gradientFinalFrom(outputStart));
 
             for (int l = _layers.Length - 1; l >= 0; l--)
             {
@@ -130,12 +126,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
     {
         CheckWindow(inputs, targets, batch, steps);
         float* top = ForwardLayers(inputs, batch, steps, default, training: false);
-        int rows = batch * steps, v = Description.VocabSize;
-        Logits(top, rows);
-        double loss = 0;
-        for (int r = 0; r < rows; r++)
-            loss += SoftmaxCrossEntropy.Loss(_logits.Pointer + (long)r * v, v, targets[r]);
-        return loss;
+        return _output.Loss(_parameters.Pointer, top, targets, batch * steps);
     }
 
     /// <summary>Forgets the state carried by <see cref="NextLogits"/>.</summary>
@@ -145,7 +136,10 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
             layer.ResetState();
     }
 
-    /// <summary>Feeds one token per sequence, continuing from the carried state, and writes the next-token logits (B, V).</summary>
+    /// <summary>
+    /// Feeds one token per sequence, continuing from the carried state, and writes the next-token
+    /// scores (B, V) whose softmax is the distribution: logits, or log-probabilities with the adaptive softmax.
+    /// </summary>
     public void NextLogits(ReadOnlySpan<int> tokens, Span<float> logits)
     {
         int batch = tokens.Length, v = Description.VocabSize;
@@ -155,8 +149,8 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
             throw new ArgumentException($"Expected {batch * v} logits, got {logits.Length}.", nameof(logits));
         CheckTokens(tokens, nameof(tokens));
         float* top = ForwardLayers(tokens, batch, 1, default, training: false, carryState: true);
-        Logits(top, batch);
-        new Span<float>(_logits.Pointer, batch * v).CopyTo(logits);
+        fixed (float* dst = logits)
+            _output.Scores(_parameters.Pointer, top, batch, dst);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -188,16 +182,6 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private float* LayerOutput(int l) => _dropoutActive ? _dropped[l]!.Pointer : _layers[l].Output.Pointer;
-
-    /// <summary>logits = bout + top·Wout   (rows, V)</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Logits(float* top, int rows)
-    {
-        int v = Description.VocabSize, h = Description.Hidden;
-        float* p = _parameters.Pointer;
-        Elementwise.FillRows(_logits.Pointer, rows, v, v, p + Layout.OutputBias.Offset);
-        Gemm.Multiply(rows, v, h, top, h, false, p + Layout.OutputWeight.Offset, v, false, _logits.Pointer, v, true);
-    }
 
     /// <summary>dE[token_r] += dx_r in ascending r, so repeated tokens always sum in the same order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -237,7 +221,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
             b?.Dispose();
         _parameters.Dispose();
         _embedded.Dispose();
-        _logits.Dispose();
+        _output.Dispose();
         _gradA.Dispose();
         _gradB.Dispose();
     }

@@ -234,9 +234,9 @@ public class CheckpointCorruptionTests
     {
         var c = Make();
         byte[] bytes = CheckpointFormat.Serialize(c);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(Section(c, "layout version").Offset), 2);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(Section(c, "layout version").Offset), 3);
         var e = Load(Resign(bytes), CheckpointErrorKind.UnsupportedLayout);
-        Assert.Equal("parameter layout version 2, this build uses 1: the parameter order differs", e.Message);
+        Assert.Equal("parameter layout version 3, this build reads 1 and 2: the parameter order differs", e.Message);
     }
 
     [Theory]

@@ -65,7 +65,7 @@ public class CheckpointReadPathTests
                 yield return Sign(With(b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(sizes.Offset + 4), -1)), resign);
                 break;
             case "invalid content":
-                yield return Resign(With(b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Section(Sample, "layout version").Offset), 2)));
+                yield return Resign(With(b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Section(Sample, "layout version").Offset), 3)));
                 yield return Resign(With(b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Section(Sample, "model").Offset), 9)));
                 yield return Resign(With(b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Section(Sample, "training settings").Offset + 20), 9)));
                 yield return Resign(With(b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Section(Sample, "metadata").Offset), 4)));

@@ -174,7 +174,7 @@ public class CheckpointRoundTripTests
         Assert.Equal(new byte[] { 1, 0, 0, 0 }, bytes[8..12]);
         Assert.Equal((ulong)bytes.Length, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(12)));
         Assert.Equal(Section(c, "parameters").Offset, ParametersOffset(bytes));
-        Assert.Equal(ModelDescription.LayoutVersion, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(Section(c, "layout version").Offset)));
+        Assert.Equal(c.Model.StoredLayoutVersion, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(Section(c, "layout version").Offset)));
 
         var runId = Section(c, "run id");
         Assert.Equal(RunId, Encoding.UTF8.GetString(bytes, runId.Offset + 4, runId.Length - 4));

@@ -31,7 +31,7 @@ internal static class MessageSamples
     }
 
     public static RunDefinition Definition() => new(
-        new ModelWire((int)CellKind.Gru, VocabSize: 6, Embed: 16, Hidden: 48, Layers: 3, Dropout: 0.25f, ModelDescription.LayoutVersion),
+        new ModelWire((int)CellKind.Gru, VocabSize: 6, Embed: 16, Hidden: 48, Layers: 3, Dropout: 0.25f, ModelDescription.LayoutVersion, Cutoffs: [2, 4]),
         new VocabularyWire(Kind: 1, ["the", "深度", "学习", "🚀🧠", "naïve café", "<unk>"], UnknownId: 5),
         new SettingsWire(Seed: ulong.MaxValue - 12_345, SeqLen: 64, Batch: 32, MicroBatches: 8, Optimizer: 2,
             LearningRate: 3e-4f, Beta1: 0.9f, Beta2: 0.999f, Epsilon: 1e-8f, WeightDecay: 0.01f, Momentum: 0.95f, Alpha: 0.99f,
