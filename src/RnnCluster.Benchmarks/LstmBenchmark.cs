@@ -8,8 +8,9 @@ namespace RnnCluster.Benchmarks;
 /// Single-thread training speed: Embedding → cell × L → Linear on tinyshakespeare, Adam, clip 5,
 /// one micro-batch per step (the reference step, as one worker runs it).
 ///   lstm --embed E --hidden H --layers L --seq T --batch B --steps N [--cell lstm|gru|rnn] [--corpus FILE]
-///        [--tokens char|word] [--max-vocab N]
-/// Last line: tokens_per_s=… gflops=… step_ms=… (median over steps 10..N).
+///        [--tokens char|word] [--max-vocab N] [--softmax full|adaptive] [--cutoffs c0,c1,…]
+/// Last line: tokens_per_s=… gflops=… step_ms=… (median over steps 10..N). With the adaptive
+/// softmax gflops counts every cluster for every token, an upper bound.
 /// </summary>
 internal static class LstmBenchmark
 {

@@ -13,7 +13,9 @@ namespace RnnCluster.Benchmarks;
 /// the first 90% of the corpus and prints the validation loss (mean nats per token over the whole
 /// last 10%, non-overlapping windows of T targets from the zero state) every 30 s and at the end.
 ///   quality --corpus FILE --seconds S [--embed --hidden --layers --seq --batch --lr --dropout --cell] [--schedule cosine|constant]
-/// Lines: seconds=… step=… val_loss=…  (evaluation time is not counted as training time)
+///           [--tokens char|word --max-vocab N] [--softmax full|adaptive --cutoffs c0,c1,…] [--steps N]
+/// Lines: seconds=… step=… val_loss=…  (evaluation time is not counted as training time). With
+/// --steps the run ends after N steps instead (the same tokens for every model: compare softmaxes).
 /// The learning rate is constant by default. With --schedule cosine the decay length is the number
 /// of steps that fit in S seconds, estimated from a few untimed steps of a throwaway model before
 /// the run; on a machine whose speed drifts that estimate can be far off (1,676 estimated, 2,726
@@ -28,9 +30,13 @@ internal static class QualityBenchmark
         double seconds = o.Float("seconds", 90);
         double every = o.Float("every", 30);
         string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
-        var tokenizer = CharTokenizer.Build(text);
+        var tokenizer = ReferenceConfig.BuildTokenizer(o, text);
         var split = TrainValidationSplit.Create(tokenizer.Encode(text));
-        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, o.Int("embed", 64), o.Int("hidden", 256), o.Int("layers", 2), o.Float("dropout", 0f));
+        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, o.Int("embed", 64), o.Int("hidden", 256), o.Int("layers", 2), o.Float("dropout", 0f))
+        {
+            Softmax = ReferenceConfig.Softmax(o, tokenizer.Vocabulary.Count),
+        };
+        int maxSteps = o.Int("steps", int.MaxValue);
         int seq = o.Int("seq", 64);
         var settings = new TrainingSettings((ulong)o.Int("seed", 1), seq, o.Int("batch", 32), o.Int("micro-batches", 1),
             new OptimizerSettings(OptimizerKind.Adam, o.Float("lr", 4e-3f)), new LrSchedule(), ClipNorm: 5f);
@@ -53,7 +59,7 @@ internal static class QualityBenchmark
             lastTrainLoss = trainer.Step().Loss;
             training.Stop();
             double elapsed = training.Elapsed.TotalSeconds;
-            bool done = elapsed >= seconds;
+            bool done = elapsed >= seconds || trainer.State.Step >= maxSteps;
             if (elapsed >= nextReport || done)
             {
                 double val = evaluator.MeanLoss(trainer.State.Parameters);
@@ -68,7 +74,7 @@ internal static class QualityBenchmark
         for (int i = 0; i < 2; i++)
         {
             Console.WriteLine($"--- sample {i + 1} (temperature 0.8) ---");
-            Console.WriteLine(generator.Generate(new GenerationOptions(Length: 400, Temperature: 0.8f, Prime: "ROMEO:", Seed: (ulong)i + 1)));
+            Console.WriteLine(generator.Generate(new GenerationOptions(Length: tokenizer is WordTokenizer ? 100 : 400, Temperature: 0.8f, Prime: "ROMEO:", Seed: (ulong)i + 1)));
         }
         return 0;
     }

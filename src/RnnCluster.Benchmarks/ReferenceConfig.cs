@@ -10,7 +10,8 @@ namespace RnnCluster.Benchmarks;
 /// --cell/--embed/--hidden/--layers (config b by default) on the corpus (tinyshakespeare by
 /// default), one micro-batch of --batch sequences of --seq tokens, Adam 2e-3, clip 5, seed 1.
 /// --tokens word [--max-vocab N] trains on words (the N−1 most frequent and an unknown token, as
-/// `train --tokens word`) instead of characters.
+/// `train --tokens word`) instead of characters; --softmax adaptive [--cutoffs 2000,6000] puts the
+/// adaptive softmax on top (cutoffs default to 20% and 60% of the vocabulary, as `train`).
 /// </summary>
 internal sealed record ReferenceConfig(ModelDescription Model, TrainingSettings Settings, ITokenizer Tokenizer, int[] Tokens)
 {
@@ -18,17 +19,33 @@ internal sealed record ReferenceConfig(ModelDescription Model, TrainingSettings 
     {
         var cell = Enum.Parse<CellKind>(o.String("cell") ?? "lstm", ignoreCase: true);
         string text = CorpusLoader.Load(o.String("corpus") ?? BenchmarkOptions.DefaultCorpusPath());
-        ITokenizer tokenizer = (o.String("tokens") ?? "char") switch
+        var tokenizer = BuildTokenizer(o, text);
+        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, o.Int("embed", 64), o.Int("hidden", 256), o.Int("layers", 2), 0f)
         {
-            "char" => CharTokenizer.Build(text),
-            "word" => WordTokenizer.Build(text, o.Int("max-vocab", WordTokenizer.DefaultMaxVocabularySize)),
-            var other => throw new ArgumentException($"--tokens takes char or word, not '{other}'."),
+            Softmax = Softmax(o, tokenizer.Vocabulary.Count),
         };
-        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, o.Int("embed", 64), o.Int("hidden", 256), o.Int("layers", 2), 0f);
         var settings = new TrainingSettings(1, o.Int("seq", 64), o.Int("batch", 32), MicroBatches: 1,
             new OptimizerSettings(OptimizerKind.Adam, 2e-3f), new LrSchedule(), ClipNorm: 5f);
         return new ReferenceConfig(model, settings, tokenizer, tokenizer.Encode(text));
     }
+
+    /// <summary>--tokens char|word [--max-vocab N].</summary>
+    public static ITokenizer BuildTokenizer(BenchmarkOptions o, string text) => (o.String("tokens") ?? "char") switch
+    {
+        "char" => CharTokenizer.Build(text),
+        "word" => WordTokenizer.Build(text, o.Int("max-vocab", WordTokenizer.DefaultMaxVocabularySize)),
+        var other => throw new ArgumentException($"--tokens takes char or word, not '{other}'."),
+    };
+
+    /// <summary>--softmax full|adaptive [--cutoffs c0,c1,…].</summary>
+    public static SoftmaxHead Softmax(BenchmarkOptions o, int vocab) => (o.String("softmax") ?? "full") switch
+    {
+        "full" => SoftmaxHead.Full,
+        "adaptive" => SoftmaxHead.Adaptive(o.String("cutoffs") is { } c
+            ? c.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))
+            : [vocab / 5, vocab * 3 / 5]),
+        var other => throw new ArgumentException($"--softmax takes full or adaptive, not '{other}'."),
+    };
 
     public int TokensPerStep => Settings.Batch * Settings.SeqLen;
 

@@ -14,7 +14,7 @@ internal static unsafe class SoftmaxCrossEntropy
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ForwardBackward(float* logits, int classes, int target, float scale, bool vectorize = true)
     {
-        float max = Max(logits, classes);
+        float max = Max(logits, classes, vectorize);
         float targetShifted = logits[target] - max;
         ExpShifted(logits, classes, max, vectorize);
         float sum = Reductions.Sum(new ReadOnlySpan<float>(logits, classes));
@@ -28,7 +28,7 @@ internal static unsafe class SoftmaxCrossEntropy
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Loss(float* logits, int classes, int target)
     {
-        float max = Max(logits, classes);
+        float max = Max(logits, classes, vectorize: true);
         float targetShifted = logits[target] - max;
         ExpShifted(logits, classes, max, vectorize: true);
         float sum = Reductions.Sum(new ReadOnlySpan<float>(logits, classes));
@@ -39,17 +39,39 @@ internal static unsafe class SoftmaxCrossEntropy
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double LogSumExp(float* logits, int classes)
     {
-        float max = Max(logits, classes);
+        float max = Max(logits, classes, vectorize: true);
         ExpShifted(logits, classes, max, vectorize: true);
         float sum = Reductions.Sum(new ReadOnlySpan<float>(logits, classes));
         return max + Math.Log(sum);
     }
 
+    /// <summary>
+    /// The largest value that is not NaN (−∞ if none): m = x > m ? x : m, in any order. Only which
+    /// zero wins between −0 and +0 can depend on the order, and l − m, exp and ln S do not see it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Max(float* x, int n)
+    private static float Max(float* x, int n, bool vectorize)
     {
         float max = float.NegativeInfinity;
-        for (int j = 0; j < n; j++)
+        int j = 0;
+        if (vectorize && Vector256.IsHardwareAccelerated && n >= 2 * Vector256<float>.Count)
+        {
+            var a = Vector256.Create(float.NegativeInfinity);
+            var b = a;
+            for (; j + 2 * Vector256<float>.Count <= n; j += 2 * Vector256<float>.Count)
+            {
+                var u = Vector256.Load(x + j);
+                var w = Vector256.Load(x + j + Vector256<float>.Count);
+                a = Vector256.ConditionalSelect(Vector256.GreaterThan(u, a), u, a);
+                b = Vector256.ConditionalSelect(Vector256.GreaterThan(w, b), w, b);
+            }
+            for (int l = 0; l < Vector256<float>.Count; l++)
+            {
+                max = a[l] > max ? a[l] : max;
+                max = b[l] > max ? b[l] : max;
+            }
+        }
+        for (; j < n; j++)
             max = x[j] > max ? x[j] : max;
         return max;
     }

@@ -50,6 +50,10 @@ internal sealed unsafe class AdaptiveSoftmaxOutput : IOutputLayer
         _members = new int[maxRows];
     }
 
+    public void PackWeights(float* p)
+    {
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double ForwardBackward(float* p, float* g, float* top, ReadOnlySpan<int> targets, int rows, float scale, float* dTop, Action? parametersFinal)
     {

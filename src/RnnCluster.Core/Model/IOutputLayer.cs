@@ -6,6 +6,9 @@ namespace RnnCluster.Core.Model;
 /// </summary>
 internal unsafe interface IOutputLayer : IDisposable
 {
+    /// <summary>Packs the weights the products reuse; called whenever the parameters change.</summary>
+    void PackWeights(float* p);
+
     /// <summary>
     /// Σ loss over the rows (nats, double). Writes d(scale · Σ loss) for the output tensors into
     /// <paramref name="g"/>, calls <paramref name="parametersFinal"/>, then writes dtop (rows, H).

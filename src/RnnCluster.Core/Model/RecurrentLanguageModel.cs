@@ -73,6 +73,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
         parameters.CopyTo(_parameters.Span);
         foreach (var layer in _layers)
             layer.PackWeights(_parameters.Pointer);
+        _output.PackWeights(_parameters.Pointer);
     }
 
     /// <summary>

@@ -95,22 +95,49 @@ internal static class DoubleReference
             }
         }
         double loss = 0;
-        int v = d.VocabSize;
         for (int r = 0; r < rows; r++)
-        {
-            var logits = new double[v];
-            for (int j = 0; j < v; j++)
-            {
-                double s = p[layout.OutputBias.Offset + j];
-                for (int k = 0; k < d.Hidden; k++)
-                    s += x[r * d.Hidden + k] * p[layout.OutputWeight.Offset + k * v + j];
-                logits[j] = s;
-            }
-            double max = logits.Max();
-            double sum = logits.Sum(l => Math.Exp(l - max));
-            loss += Math.Log(sum) + max - logits[targets[r]];
-        }
+            loss -= LogProbabilities(d, layout, p, x.AsSpan(r * d.Hidden, d.Hidden))[targets[r]];
         return loss;
+    }
+
+    /// <summary>log p of every token given one top hidden state: full softmax, or the adaptive softmax of <see cref="SoftmaxHead"/>.</summary>
+    public static double[] LogProbabilities(ModelDescription d, ParameterLayout layout, double[] p, ReadOnlySpan<double> top)
+    {
+        var softmax = d.Softmax;
+        int v = d.VocabSize, head = softmax.HeadSize(v), shortlist = softmax.Shortlist(v);
+        var headLogP = LogSoftmax(Linear(p, layout.OutputWeight.Offset, layout.OutputBias.Offset, top, d.Hidden, head));
+        var result = new double[v];
+        Array.Copy(headLogP, result, shortlist);
+        for (int c = 0; c < softmax.Clusters; c++)
+        {
+            var tail = layout.Tails[c];
+            var projected = Linear(p, tail.Projection.Offset, null, top, d.Hidden, tail.Projection.Cols);
+            var tailLogP = LogSoftmax(Linear(p, tail.Weight.Offset, null, projected, tail.Projection.Cols, tail.Weight.Cols));
+            for (int j = 0; j < tailLogP.Length; j++)
+                result[softmax.ClusterStart(c) + j] = headLogP[shortlist + c] + tailLogP[j];
+        }
+        return result;
+    }
+
+    /// <summary>y = b + x·W for W stored (in, out) at an offset of p.</summary>
+    private static double[] Linear(double[] p, int weight, int? bias, ReadOnlySpan<double> x, int inputs, int outputs)
+    {
+        var y = new double[outputs];
+        for (int j = 0; j < outputs; j++)
+        {
+            double s = bias is { } b ? p[b + j] : 0;
+            for (int k = 0; k < inputs; k++)
+                s += x[k] * p[weight + k * outputs + j];
+            y[j] = s;
+        }
+        return y;
+    }
+
+    private static double[] LogSoftmax(double[] logits)
+    {
+        double max = logits.Max();
+        double lse = max + Math.Log(logits.Sum(l => Math.Exp(l - max)));
+        return logits.Select(l => l - lse).ToArray();
     }
 
     /// <summary>Central difference (f(θ + ε) − f(θ − ε)) / 2ε for every index.</summary>
