@@ -51,7 +51,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         output.WriteLine(straggling.ToString());
         Assert.True(straggling.ExitCode == 0, straggling.ToString());
         Assert.Matches(@"backup tasks won [1-9]\d*", straggling.Output);
-        Assert.Matches(@"\bw1=\d+ \(compute median \d+\.\d ms, p95 \d+\.\d\)", straggling.Output);
+        Assert.Matches(@"\bw1=\d+ \(compute median \d+\.\d ms, p95 \d+\.\d\)", straggling.Output); // listed even when every share of it was overtaken
         Assert.Equal(await Export(dir, db, "even"), await Export(dir, db, "straggler"));
     }
 

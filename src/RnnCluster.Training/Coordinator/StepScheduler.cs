@@ -60,6 +60,13 @@ public abstract class StepScheduler<TWorker>(WorkerRoster<TWorker> roster, StepS
 
     public abstract StepPlan<TWorker> WorkDone(TWorker worker, long step, double computeMs, double waitMs);
 
+    /// <summary>A share was cut short because its step was applied without it: it counts only in the per-worker times.</summary>
+    public void ShareAbandoned(TWorker worker, long step, double computeMs)
+    {
+        if (Roster.Contains(worker))
+            Statistics.WorkDone(Roster.IdOf(worker), step, Step, computeMs, waitMs: 0, abandoned: true);
+    }
+
     /// <summary>The server applied <paramref name="step"/> (an update in async mode) with this mean loss.</summary>
     public abstract StepPlan<TWorker> Applied(long step, double trainLoss, double reduceMs, double applyMs, int maxStaleness);
 
@@ -99,5 +106,5 @@ public abstract class StepScheduler<TWorker>(WorkerRoster<TWorker> roster, StepS
 
     /// <summary>How a finished run ended, after <paramref name="updates"/> updates.</summary>
     public string EndMessage(long updates) =>
-        length.EndMessage(StopRequested, updates / length.UpdatesPerStep, stats.TrainingElapsed, stats.Shares, MaxStaleness, stats.ComputeTimes, stats.BackupsWon);
+        length.EndMessage(StopRequested, updates / length.UpdatesPerStep, stats.TrainingElapsed, stats.Shares, MaxStaleness, stats.ComputeTimes, stats.BackupsWon, stats.Abandoned);
 }

@@ -9,16 +9,24 @@ public sealed class StepStatistics(CoordinatorSettings settings, long tokensPerS
     private readonly List<StepTiming> _window = new();   // the last ProgressWindow steps, oldest first
     private readonly List<StepTiming> _measured = new(); // every step after the warm-up, for the summary
     private readonly SortedDictionary<string, int> _shares = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> _abandoned = new(StringComparer.Ordinal);
     private long _stepStartedAt, _timedFrom = -1, _timedAt, _stoppedAt = -1, _trainingStartedAt = -1;
     private long _startProgress;
     private double _computeMs, _waitMs;
 
+    /// <summary>Shares each worker finished, late ones included; a worker whose shares were all cut short counts 0.</summary>
     public IReadOnlyDictionary<string, int> Shares => _shares;
+
+    /// <summary>Shares cut short because the step was applied without them (a straggler's, overtaken by a backup).</summary>
+    public IReadOnlyDictionary<string, int> Abandoned => _abandoned;
 
     private const int ComputeTimesKept = 1024; // per worker: enough for a median and a p95 of the recent steps
     private readonly Dictionary<string, Queue<double>> _workerComputeMs = new(StringComparer.Ordinal);
 
-    /// <summary>Each worker's compute time per share over its last shares: median and 95th percentile, in ms.</summary>
+    /// <summary>
+    /// Each worker's compute time per share over its last shares: median and 95th percentile, in ms. Shares
+    /// cut short count with the time they ran, so a straggler whose every share was overtaken still shows how slow it is.
+    /// </summary>
     public IReadOnlyDictionary<string, (double Median, double P95)> ComputeTimes =>
         _workerComputeMs.ToDictionary(w => w.Key, w =>
         {
@@ -50,28 +58,37 @@ public sealed class StepStatistics(CoordinatorSettings settings, long tokensPerS
     }
 
     /// <summary>
-    /// A worker's share of <paramref name="step"/> is done. The server may report the step applied
-    /// before the worker's WorkDone arrives (the gradient is the last thing a worker sends), so a
-    /// WorkDone of the step just applied amends that step's timing instead of being lost.
+    /// A worker's share of <paramref name="step"/> is done (or, <paramref name="abandoned"/>, cut short). The server
+    /// may report the step applied before the worker's WorkDone arrives (the gradient is the last thing a worker
+    /// sends), so a WorkDone of the step just applied amends that step's timing instead of being lost. Older
+    /// ones still count in the per-worker shares and times: a straggler's shares come late by nature.
     /// </summary>
-    public void WorkDone(string workerId, long step, long currentStep, double computeMs, double waitMs)
+    public void WorkDone(string workerId, long step, long currentStep, double computeMs, double waitMs, bool abandoned = false)
     {
-        if (step == currentStep - 1 && _window.Count > 0)
+        if (step > currentStep)
+            return;
+        if (abandoned)
         {
-            var last = _window[^1];
-            var amended = last with { ComputeMs = Math.Max(last.ComputeMs, computeMs), WaitMs = Math.Max(last.WaitMs, waitMs) };
-            _window[^1] = amended;
-            if (_measured.Count > 0 && ReferenceEquals(_measured[^1], last))
-                _measured[^1] = amended;
-        }
-        else if (step == currentStep)
-        {
-            _computeMs = Math.Max(_computeMs, computeMs);
-            _waitMs = Math.Max(_waitMs, waitMs);
+            _abandoned[workerId] = _abandoned.GetValueOrDefault(workerId) + 1;
+            _shares.TryAdd(workerId, 0);
         }
         else
-            return;
-        _shares[workerId] = _shares.GetValueOrDefault(workerId) + 1;
+        {
+            if (step == currentStep - 1 && _window.Count > 0)
+            {
+                var last = _window[^1];
+                var amended = last with { ComputeMs = Math.Max(last.ComputeMs, computeMs), WaitMs = Math.Max(last.WaitMs, waitMs) };
+                _window[^1] = amended;
+                if (_measured.Count > 0 && ReferenceEquals(_measured[^1], last))
+                    _measured[^1] = amended;
+            }
+            else if (step == currentStep)
+            {
+                _computeMs = Math.Max(_computeMs, computeMs);
+                _waitMs = Math.Max(_waitMs, waitMs);
+            }
+            _shares[workerId] = _shares.GetValueOrDefault(workerId) + 1;
+        }
         var times = _workerComputeMs.TryGetValue(workerId, out var kept) ? kept : _workerComputeMs[workerId] = new Queue<double>();
         times.Enqueue(computeMs);
         if (times.Count > ComputeTimesKept)

@@ -154,8 +154,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         {
             _agenda.Done();
             _idle.Restart();
-            if (!done.Abandoned)
-                _coordinator.Tell(new WorkDone(_run!.RunId, done.Step, _workerId, done.ComputeMs, done.WaitMs));
+            _coordinator.Tell(new WorkDone(_run!.RunId, done.Step, _workerId, done.ComputeMs, done.WaitMs, done.Abandoned));
             Next();
         });
         Receive<EvaluationDone>(m => _coordinator.Tell(new EvaluationResult(m.RunId, m.Version, m.Loss, _workerId)));

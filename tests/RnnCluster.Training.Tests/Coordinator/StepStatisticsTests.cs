@@ -1,4 +1,5 @@
 using RnnCluster.Training.Coordinator;
+using RnnCluster.Training.Wire;
 using RnnCluster.Training.Tests.Support;
 
 namespace RnnCluster.Training.Tests.Coordinator;
@@ -21,6 +22,28 @@ public sealed class StepStatisticsTests
         Assert.Equal(1, stats.Shares["w0"]);
         stats.WorkDone("w0", step: 7, currentStep: 1, computeMs: 99, waitMs: 0); // neither this step nor the last
         Assert.Equal(1, stats.Shares["w0"]);
+    }
+
+    [Fact]
+    public void A_straggler_whose_shares_were_overtaken_still_shows_its_compute_time()
+    {
+        var time = new ManualTime();
+        var stats = new StepStatistics(Settings, tokensPerStep: 100, updatesPerStep: 1, time);
+        stats.SessionStarted(0);
+        stats.StepStarted();
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        stats.WorkDone("w0", step: 0, currentStep: 0, computeMs: 10, waitMs: 0);
+        stats.StepApplied(0, reduceMs: 1, applyMs: 1);
+        stats.StepStarted();
+        stats.WorkDone("w1", step: 0, currentStep: 1, computeMs: 60, waitMs: 0, abandoned: true); // cut short: time, not work
+        stats.WorkDone("w2", step: 0, currentStep: 3, computeMs: 90, waitMs: 0);                  // late but finished
+        Assert.Equal(new StepTiming(20, 10, 0, 1, 1), stats.Recent); // neither moves the step's timing
+        Assert.Equal(0, stats.Shares["w1"]);
+        Assert.Equal(1, stats.Abandoned["w1"]);
+        Assert.Equal(1, stats.Shares["w2"]);
+        Assert.Equal((60, 60), stats.ComputeTimes["w1"]);
+        string end = new RunLength(TargetSteps: 1, TimeBudget: null, TrainingMode.Sync, MicroBatches: 4, Staleness: 0).EndMessage(false, 1, TimeSpan.Zero, stats.Shares, 0, stats.ComputeTimes, 0, stats.Abandoned);
+        Assert.Contains("w1=0 (compute median 60.0 ms, p95 60.0) and 1 cut short", end);
     }
 
     [Fact]

@@ -75,7 +75,7 @@ internal static class MessageSamples
         yield return new RequestParameters(RunId, 13, "w1");
         yield return new GradientComputed(RunId, 14, Lo: 2, Hi: 4, TensorBlob.CopyOf(Bytes(4 * 1024, seed: 14)), LossSum: 1.0e6 + 0.25, Tokens: 512, "w2",
             ParameterVersion: 13, Offset: 542_017);
-        yield return new WorkDone(RunId, 15, "w3", ComputeMs: 12.5, WaitMs: -0.75);
+        yield return new WorkDone(RunId, 15, "w3", ComputeMs: 12.5, WaitMs: -0.75, Abandoned: true);
         yield return new AsyncVerdict(RunId, Sequence: 8 * 1_000_000_000L + 3, Accepted: true, CurrentVersion: 999_999_999_999, TensorBlob.CopyOf(Bytes(64, seed: 16)));
         yield return new EvaluateRequest(RunId, 16);
         yield return new EvaluationResult(RunId, 16, Loss: 1.4142135623730951, "w4");

@@ -160,7 +160,8 @@ public sealed class RunFeed
         lock (_lock)
         {
             var worker = Worker(done.WorkerId);
-            worker.Shares++;
+            if (!done.Abandoned) // a share cut short is time spent, not work done
+                worker.Shares++;
             worker.LastStep = Math.Max(worker.LastStep ?? 0, done.Step);
             worker.Status = "ready";
             worker.Compute.Enqueue(done.ComputeMs);
