@@ -90,6 +90,10 @@ public sealed class UsageErrorTests(ITestOutputHelper output)
     [InlineData("must split evenly into 3 micro-batches", "--micro-batches", "3")]
     [InlineData("--run-id a and --resume b name different runs", "--run-id", "a", "--resume", "b")]
     [InlineData("Cannot parse argument 'two'", "--workers", "two")]
+    [InlineData("--softmax must be full or adaptive, not 'wide'", "--softmax", "wide")]
+    [InlineData("--cutoffs takes rising positive token ids separated by commas (e.g. 2000,6000), not '4,2'", "--cutoffs", "4,2")]
+    [InlineData("--cutoffs belongs to --softmax adaptive, not --softmax full", "--softmax", "full", "--cutoffs", "2")]
+    [InlineData("cutoffs must rise strictly, each above 0 and below the vocabulary size 8, not adaptive(2,40)", "--softmax", "adaptive", "--cutoffs", "2,40")]
     public async Task A_bad_option_is_one_line_and_exit_2_before_anything_starts(string expected, params string[] options)
     {
         using var dir = new ScratchDirectory();
@@ -99,6 +103,24 @@ public sealed class UsageErrorTests(ITestOutputHelper output)
         output.WriteLine(result.ToString());
         AssertUsageError(result, expected);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public async Task A_resume_that_would_change_the_output_layer_is_refused_with_an_unchanged_store()
+    {
+        using var dir = new ScratchDirectory();
+        string db = dir.File("store.db");
+        var first = await CliProcess.RunAsync(dir.Path, Timeout, TrainCliTests.Small(db, "adaptive", 4, "--softmax", "adaptive", "--cutoffs", "3,6"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("softmax=adaptive(3,6)", first.Output, StringComparison.Ordinal);
+        var before = await Snapshot(dir.Path);
+
+        var full = await CliProcess.RunAsync(dir.Path, Timeout, "train", "--resume", "adaptive", "--softmax", "full", "--steps", "8", "--db", db, "--plain");
+        output.WriteLine(full.ToString());
+        AssertUsageError(full, "cannot resume run 'adaptive': model differs (softmax adaptive(3,6) vs full)");
+        var other = await CliProcess.RunAsync(dir.Path, Timeout, "train", "--resume", "adaptive", "--cutoffs", "2,5", "--steps", "8", "--db", db, "--plain");
+        AssertUsageError(other, "model differs (softmax adaptive(3,6) vs adaptive(2,5))");
+        Assert.Equal(before, await Snapshot(dir.Path));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using RnnCluster.Core.Model;
 using RnnCluster.Training.Node;
 using RnnCluster.Training.Tests.Store;
 using RnnCluster.Training.Tests.Support;
@@ -18,6 +19,21 @@ public sealed class LocalSimulationTests(ITestOutputHelper output)
     public async Task Actor_system_reproduces_the_reference_bytes(StoreKind kind, int workers, bool serialize)
     {
         var fixture = new RunFixture($"bytes-{workers}-{serialize}");
+        await using var store = await StoreFixture.CreateAsync(kind);
+        var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(fixture.Steps, minWorkers: workers), workers, serialize));
+        output.WriteLine(ended.Summary);
+        Assert.True(ended.Success, ended.Summary);
+        Assert.Equal(fixture.Steps, outcome!.Steps);
+        Assert.Equal(fixture.ReferenceBytes(fixture.Steps), await store.FinalParameterBytes(fixture.RunId));
+    }
+
+    [Theory]
+    [StoreData(StoreKind.Sqlite, 1, false)]
+    [StoreData(StoreKind.Sqlite, 3, true)]
+    public async Task An_adaptive_softmax_run_reproduces_the_reference_bytes(StoreKind kind, int workers, bool serialize)
+    {
+        var fixture = new RunFixture($"adaptive-{workers}-{serialize}", softmax: SoftmaxHead.Adaptive([8, 20]));
+        Assert.Equal(2, fixture.Model.StoredLayoutVersion);
         await using var store = await StoreFixture.CreateAsync(kind);
         var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, fixture.Request(fixture.Steps, minWorkers: workers), workers, serialize));
         output.WriteLine(ended.Summary);

@@ -15,14 +15,15 @@ namespace RnnCluster.Training.Tests.Support;
 internal sealed class RunFixture
 {
     public RunFixture(string runId, int microBatches = 8, int steps = 6, float dropout = 0.1f, TrainingMode mode = TrainingMode.Sync, int staleness = 0,
-        CellKind cell = CellKind.Lstm, float lr = 5e-3f, string dataset = BuiltInDatasets.Tiny, bool constantLr = false)
+        CellKind cell = CellKind.Lstm, float lr = 5e-3f, string dataset = BuiltInDatasets.Tiny, bool constantLr = false,
+        SoftmaxHead? softmax = null)
     {
         string text = BuiltInDatasets.Get(dataset);
         Tokenizer = CharTokenizer.Build(text);
         var split = TrainValidationSplit.Create(Tokenizer.Encode(text));
         Train = split.Train.ToArray();
         Validation = split.ValidationWithContext.ToArray();
-        Model = new ModelDescription(cell, Tokenizer.Vocabulary.Count, Embed: 8, Hidden: 24, Layers: 2, Dropout: dropout);
+        Model = new ModelDescription(cell, Tokenizer.Vocabulary.Count, Embed: 8, Hidden: 24, Layers: 2, Dropout: dropout) { Softmax = softmax ?? SoftmaxHead.Full };
         Settings = new TrainingSettings(Seed: 5, SeqLen: 16, Batch: 16, MicroBatches: microBatches,
             new OptimizerSettings(OptimizerKind.Adam, lr), constantLr ? new LrSchedule() : new LrSchedule(LrScheduleKind.WarmupCosine, 3, 50), ClipNorm: 1f);
         Definition = new RunDefinition(ModelWire.From(Model), VocabularyWire.From(Tokenizer.Vocabulary), SettingsWire.From(Settings),
