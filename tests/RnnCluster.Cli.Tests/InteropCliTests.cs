@@ -89,7 +89,8 @@ public sealed class InteropCliTests(ITestOutputHelper output)
         Assert.Equal(0, (await Run(dir, Tiny(db, "rnn-resumed", 6, "--cell", "rnn", "--checkpoint-every", "3"))).ExitCode);
         Assert.Equal(0, (await Run(dir, "train", "--resume", "rnn-resumed", "--db", db, "--steps", "10", "--plain", "--samples", "0")).ExitCode);
         Assert.Equal(0, (await Run(dir, Tiny(db, "lstm-char", 6))).ExitCode);
-        foreach (var runId in new[] { "gru-word", "rnn-resumed", "lstm-char" })
+        Assert.Equal(0, (await Run(dir, Tiny(db, "lstm-adaptive", 6, "--tokens", "word", "--softmax", "adaptive", "--cutoffs", "60,200"))).ExitCode);
+        foreach (var runId in new[] { "gru-word", "rnn-resumed", "lstm-char", "lstm-adaptive" })
         {
             var raw = await Export(dir, db, runId, "raw");
             var safetensors = SafetensorsReader.Read(await Export(dir, db, runId, "safetensors"));
@@ -97,7 +98,10 @@ public sealed class InteropCliTests(ITestOutputHelper output)
             await using var store = await CheckpointStore.OpenAsync(StoreOptions.Sqlite(db), readOnly: true);
             var c = (await store.LoadAsync(runId)).Checkpoint;
             Assert.Equal(c.Parameters.Length * 4, raw.Length);
-            Assert.Equal(c.Parameters, SafetensorsImport.Read(safetensors, new ImportOptions()).Parameters);
+            var imported = SafetensorsImport.Read(safetensors, new ImportOptions());
+            Assert.Equal(c.Model, imported.Model);
+            Assert.Equal(runId == "lstm-adaptive" ? "adaptive(60,200)" : "full", c.Model.Softmax.Describe());
+            Assert.Equal(c.Parameters, imported.Parameters);
             // The ONNX file is the library's export of this checkpoint, which OnnxRuntimeParityTests run in ONNX Runtime.
             Assert.Equal(OnnxExport.Serialize(c.Model, c.Vocabulary, c.Parameters, c.RunId, c.Step), onnx);
         }

@@ -2,7 +2,10 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace RnnCluster.Interop.Tests;
 
-/// <summary>An exported model in ONNX Runtime, called as a user would: tokens and states in, logits and states out.</summary>
+/// <summary>
+/// An exported model in ONNX Runtime, called as a user would: tokens and states in, logits (or an
+/// adaptive model's log-probabilities) and states out, read by position as the graph declares them.
+/// </summary>
 internal sealed class OnnxSession : IDisposable
 {
     private readonly InferenceSession _session;
@@ -27,7 +30,7 @@ internal sealed class OnnxSession : IDisposable
 
     public float[] ZeroState(int batch) => new float[Layers * batch * Hidden];
 
-    /// <summary>tokens (batch, time) row-major; returns logits (batch, time, V) and the final states.</summary>
+    /// <summary>tokens (batch, time) row-major; returns the first output (batch, time, V) and the final states.</summary>
     public (float[] Logits, float[] H, float[] C) Run(long[] tokens, int batch, int time, float[] h, float[] c)
     {
         long[] stateShape = [Layers, batch, Hidden];
@@ -42,7 +45,7 @@ internal sealed class OnnxSession : IDisposable
             inputs.Add(OrtValue.CreateTensorValueFromMemory(c, stateShape));
             names.Add("c0");
         }
-        string[] outputs = Lstm ? ["logits", "hn", "cn"] : ["logits", "hn"];
+        var outputs = OutputNames;
         try
         {
             using var options = new RunOptions();

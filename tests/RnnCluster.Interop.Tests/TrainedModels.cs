@@ -14,24 +14,33 @@ internal static class TrainedModels
 {
     public sealed record Trained(ModelDescription Model, Vocabulary Vocabulary, float[] Parameters, int[] Tokens);
 
-    private static readonly Dictionary<(CellKind, TokenizerKind), Trained> Cache = new();
+    /// <summary>The adaptive softmax of <see cref="GetAdaptive"/>: word level (V = 334), hidden 40, so projections of 10 and 2.</summary>
+    public static readonly SoftmaxHead AdaptiveCutoffs = SoftmaxHead.Adaptive([60, 200]);
 
-    public static Trained Get(CellKind cell, TokenizerKind tokens)
+    private static readonly Dictionary<(CellKind, TokenizerKind, string), Trained> Cache = new();
+
+    public static Trained Get(CellKind cell, TokenizerKind tokens) => Get(cell, tokens, SoftmaxHead.Full);
+
+    /// <summary>A word-level model with the adaptive softmax (<see cref="AdaptiveCutoffs"/>).</summary>
+    public static Trained GetAdaptive(CellKind cell) => Get(cell, TokenizerKind.Word, AdaptiveCutoffs);
+
+    private static Trained Get(CellKind cell, TokenizerKind tokens, SoftmaxHead softmax)
     {
         lock (Cache)
         {
-            if (!Cache.TryGetValue((cell, tokens), out var trained))
-                Cache[(cell, tokens)] = trained = Train(cell, tokens);
+            var key = (cell, tokens, softmax.Describe());
+            if (!Cache.TryGetValue(key, out var trained))
+                Cache[key] = trained = Train(cell, tokens, softmax);
             return trained;
         }
     }
 
-    private static Trained Train(CellKind cell, TokenizerKind kind)
+    private static Trained Train(CellKind cell, TokenizerKind kind, SoftmaxHead softmax)
     {
         string text = BuiltInDatasets.Get(BuiltInDatasets.Tiny);
         var tokenizer = TokenizerFactory.Build(kind, text);
         var ids = tokenizer.Encode(text);
-        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, Embed: 16, Hidden: 40, Layers: 2, Dropout: 0.1f);
+        var model = new ModelDescription(cell, tokenizer.Vocabulary.Count, Embed: 16, Hidden: 40, Layers: 2, Dropout: 0.1f) { Softmax = softmax };
         var settings = new TrainingSettings(Seed: 5, SeqLen: 24, Batch: 8, MicroBatches: 2,
             new OptimizerSettings(OptimizerKind.Adam, 1e-2f), new LrSchedule(), ClipNorm: 5f);
         using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), ids);

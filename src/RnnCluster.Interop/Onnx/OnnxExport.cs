@@ -22,7 +22,8 @@ namespace RnnCluster.Interop.Onnx;
 /// <c>linear_before_reset = 1</c>. B is [Wb; Rb]: our x-side bias is Wb, and Rb is our GRU's
 /// h-side bias, or zeros for LSTM and RNN (one bias per gate). Initial states are inputs: zeros
 /// start a sequence, and hn/cn of one call continue it in the next. Dropout is a training-time
-/// operation and is not part of the graph.
+/// operation and is not part of the graph. An adaptive softmax replaces the head: the first
+/// output is then <c>log_probs</c>, full log-probabilities over V (<see cref="OnnxAdaptiveHead"/>).
 /// </summary>
 public static class OnnxExport
 {
@@ -39,12 +40,13 @@ public static class OnnxExport
             throw new InteropException($"Expected {layout.TotalSize} parameters for {model}, got {parameters.Length}.");
         if (vocabulary.Count != model.VocabSize)
             throw new InteropException($"The vocabulary has {vocabulary.Count} tokens but the model predicts {model.VocabSize}.");
-        bool lstm = model.Cell == CellKind.Lstm;
+        bool lstm = model.Cell == CellKind.Lstm, adaptive = model.Softmax.IsAdaptive;
+        string scores = adaptive ? "log_probs: (batch, time, vocabulary) next-token log-probabilities" : "logits: (batch, time, vocabulary) next-token logits";
         int v = model.VocabSize, e = model.Embed, h = model.Hidden, layers = model.Layers;
         var g = new OnnxGraph();
         g.Proto.Name = "rnncluster_language_model";
         g.Proto.DocString = "tokens: (batch, time) token ids; h0" + (lstm ? ", c0" : "") + ": (layers, batch, hidden) initial states, zeros to start. "
-            + "logits: (batch, time, vocabulary) next-token logits; hn" + (lstm ? ", cn" : "") + ": (layers, batch, hidden) final states, to pass as the next call's initial states.";
+            + scores + "; hn" + (lstm ? ", cn" : "") + ": (layers, batch, hidden) final states, to pass as the next call's initial states.";
         g.Input("tokens", DataType.Int64, "batch", "time");
         g.Input("h0", DataType.Float, layers, "batch", h);
         if (lstm)
@@ -88,12 +90,20 @@ public static class OnnxExport
             cn.Add($"l{l}.cn");
         }
         g.Node("Transpose", [x], ["top"], OnnxGraph.Ints("perm", 1, 0, 2));
-        string headWeight = g.Floats("head.weight_t", [h, v], parameters.Slice(layout.OutputWeight.Offset, layout.OutputWeight.Size));
-        string headBias = g.Floats("head.bias", [v], parameters.Slice(layout.OutputBias.Offset, layout.OutputBias.Size));
-        g.Node("MatMul", ["top", headWeight], ["projected"]);
-        g.Node("Add", ["projected", headBias], ["logits"]);
+        string output = "logits";
+        if (adaptive)
+        {
+            output = OnnxAdaptiveHead.Add(g, layout, parameters, "top");
+        }
+        else
+        {
+            string headWeight = g.Floats("head.weight_t", [h, v], parameters.Slice(layout.OutputWeight.Offset, layout.OutputWeight.Size));
+            string headBias = g.Floats("head.bias", [v], parameters.Slice(layout.OutputBias.Offset, layout.OutputBias.Size));
+            g.Node("MatMul", ["top", headWeight], ["projected"]);
+            g.Node("Add", ["projected", headBias], ["logits"]);
+        }
         g.Node("Concat", [.. hn], ["hn"], OnnxGraph.Int("axis", 0));
-        g.Output("logits", DataType.Float, "batch", "time", v);
+        g.Output(output, DataType.Float, "batch", "time", v);
         g.Output("hn", DataType.Float, layers, "batch", h);
         if (lstm)
         {
@@ -107,7 +117,7 @@ public static class OnnxExport
             ProducerName = "rnncluster",
             ProducerVersion = "1",
             Graph = g.Proto,
-            DocString = $"RnnCluster {model} (run {runId}, step {step}): next-token logits with carried recurrent state.",
+            DocString = $"RnnCluster {model} (run {runId}, step {step}): next-token {(adaptive ? "log-probabilities" : "logits")} with carried recurrent state.",
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         foreach (var (key, value) in ExportMetadata.For(model, vocabulary, runId, step))

@@ -24,6 +24,8 @@ public static class ExportMetadata
     public const string Hidden = "hidden";
     public const string Layers = "layers";
     public const string Dropout = "dropout";
+    public const string Cutoffs = "cutoffs";
+    public const string DivValue = "div_value";
     public const string UnknownId = "unknown_id";
     public const string Run = "run";
     public const string Step = "step";
@@ -32,10 +34,11 @@ public static class ExportMetadata
     public static List<KeyValuePair<string, string>> For(ModelDescription model, Vocabulary vocabulary, string runId, long step)
     {
         string cell = CellName(model.Cell);
-        return
+        string output = model.Softmax.IsAdaptive ? "AdaptiveLogSoftmaxWithLoss" : "Linear";
+        List<KeyValuePair<string, string>> metadata =
         [
             new(FormatKey, FormatValue),
-            new(Architecture, $"Embedding -> {CellModule(model.Cell)} -> Linear"),
+            new(Architecture, $"Embedding -> {CellModule(model.Cell)} -> {output}"),
             new(Cell, cell),
             new(GateOrder, PyTorchLayout.GateOrder(model.Cell)),
             new(BiasHh, model.Cell == CellKind.Gru ? "trained" : "zeros (one bias per gate, exported as bias_ih; an import sums bias_ih and bias_hh)"),
@@ -45,11 +48,21 @@ public static class ExportMetadata
             new(Hidden, Text(model.Hidden)),
             new(Layers, Text(model.Layers)),
             new(Dropout, model.Dropout.ToString("R", CultureInfo.InvariantCulture)),
+        ];
+        // Only adaptive models carry these keys, so that full-softmax exports keep their bytes.
+        if (model.Softmax.IsAdaptive)
+        {
+            metadata.Add(new(Cutoffs, AdaptiveSoftmaxLayout.CutoffsText(model.Softmax)));
+            metadata.Add(new(DivValue, AdaptiveSoftmaxLayout.DivValue));
+        }
+        metadata.AddRange(
+        [
             new(UnknownId, Text(vocabulary.UnknownId)),
             new(Run, runId),
             new(Step, step.ToString(CultureInfo.InvariantCulture)),
             new(VocabularyKey, VocabularyJson.Serialize(vocabulary)),
-        ];
+        ]);
+        return metadata;
     }
 
     public static string CellName(CellKind cell) => cell.ToString().ToLowerInvariant();

@@ -21,7 +21,8 @@ namespace RnnCluster.Interop.PyTorch;
 /// applied to (W_hn·h + b_hn) as PyTorch does (<c>GruKernels</c>), so no block is moved. LSTM and
 /// plain RNN keep one bias per gate (x-side); PyTorch adds b_ih and b_hh, so the export writes ours
 /// as b_ih with b_hh = 0 (the same function), and an import sums them (one float rounding per
-/// element, exact when b_hh is 0).
+/// element, exact when b_hh is 0). An adaptive softmax replaces head.weight and head.bias with
+/// the tensors of <see cref="AdaptiveSoftmaxLayout"/>.
 /// </summary>
 public static class PyTorchLayout
 {
@@ -63,6 +64,11 @@ public static class PyTorchLayout
             tensors.Add(new(BiasIh(l), [gh], Slice(parameters, t.Bx).ToArray()));
             tensors.Add(new(BiasHh(l), [gh], t.Bh is null ? new float[gh] : Slice(parameters, t.Bh).ToArray()));
         }
+        if (model.Softmax.IsAdaptive)
+        {
+            AdaptiveSoftmaxLayout.AddTensors(tensors, layout, parameters);
+            return tensors;
+        }
         tensors.Add(new(HeadWeight, [v, h], Transpose(Slice(parameters, layout.OutputWeight), h, v)));
         tensors.Add(new(HeadBias, [v], Slice(parameters, layout.OutputBias).ToArray()));
         return tensors;
@@ -72,19 +78,19 @@ public static class PyTorchLayout
     /// The flat buffer of <paramref name="model"/> from a state_dict whose names and shapes were
     /// checked (<see cref="StateDictCheck"/>).
     /// </summary>
-    public static float[] FromStateDict(ModelDescription model, Func<string, SafetensorsTensor> tensor)
+    public static float[] FromStateDict(ModelDescription model, Func<string, SafetensorsTensor?> tensor)
     {
         var layout = new ParameterLayout(model);
         var parameters = new float[layout.TotalSize];
         int v = model.VocabSize, e = model.Embed, h = model.Hidden, gh = model.Gates * h;
-        tensor(Embedding).Data.CopyTo(Target(parameters, layout.Embedding));
+        tensor(Embedding)!.Data.CopyTo(Target(parameters, layout.Embedding));
         for (int l = 0; l < model.Layers; l++)
         {
             var t = layout.Layers[l];
             int input = l == 0 ? e : h;
-            Transpose(tensor(WeightIh(l)).Data, gh, input).CopyTo(Target(parameters, t.Wx));
-            Transpose(tensor(WeightHh(l)).Data, gh, h).CopyTo(Target(parameters, t.Wh));
-            float[] bih = tensor(BiasIh(l)).Data, bhh = tensor(BiasHh(l)).Data;
+            Transpose(tensor(WeightIh(l))!.Data, gh, input).CopyTo(Target(parameters, t.Wx));
+            Transpose(tensor(WeightHh(l))!.Data, gh, h).CopyTo(Target(parameters, t.Wh));
+            float[] bih = tensor(BiasIh(l))!.Data, bhh = tensor(BiasHh(l))!.Data;
             var bx = Target(parameters, t.Bx);
             if (t.Bh is { } bhSpec)
             {
@@ -98,8 +104,13 @@ public static class PyTorchLayout
                     bx[i] = bhh[i] == 0f ? bih[i] : bih[i] + bhh[i];
             }
         }
-        Transpose(tensor(HeadWeight).Data, v, h).CopyTo(Target(parameters, layout.OutputWeight));
-        tensor(HeadBias).Data.CopyTo(Target(parameters, layout.OutputBias));
+        if (model.Softmax.IsAdaptive)
+        {
+            AdaptiveSoftmaxLayout.ReadTensors(parameters, layout, tensor);
+            return parameters;
+        }
+        Transpose(tensor(HeadWeight)!.Data, v, h).CopyTo(Target(parameters, layout.OutputWeight));
+        tensor(HeadBias)!.Data.CopyTo(Target(parameters, layout.OutputBias));
         return parameters;
     }
 

@@ -7,8 +7,8 @@ using RnnCluster.Interop.Safetensors;
 namespace RnnCluster.Interop.PyTorch;
 
 /// <summary>
-/// Reads PyTorch weights of <c>Embedding → LSTM|GRU|RNN → Linear</c> (<see cref="PyTorchLayout"/>)
-/// into our parameter order. Everything is checked before anything is built, and each refusal
+/// Reads PyTorch weights of <c>Embedding → LSTM|GRU|RNN → Linear</c> (<see cref="PyTorchLayout"/>),
+/// or with an <c>AdaptiveLogSoftmaxWithLoss</c> head (<see cref="AdaptiveSoftmaxLayout"/>), into our parameter order. Everything is checked before anything is built, and each refusal
 /// names what differs: an unexpected or missing tensor, a shape (with the one expected), the
 /// vocabulary size, the cell or gate order in the metadata against the shapes and the options.
 /// </summary>
@@ -19,7 +19,8 @@ public static partial class SafetensorsImport
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(options);
         var byName = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        CheckNames(byName.Keys);
+        bool adaptive = AdaptiveSoftmaxLayout.IsAdaptive(byName.Keys);
+        CheckNames(byName.Keys, adaptive);
         var embedding = Require(byName, PyTorchLayout.Embedding);
         Require(byName, PyTorchLayout.WeightIh(0));
         var hh0 = Require(byName, PyTorchLayout.WeightHh(0));
@@ -36,6 +37,8 @@ public static partial class SafetensorsImport
         var model = new ModelDescription(cell, v, e, h, layers, dropout);
         try
         {
+            if (adaptive)
+                model = model with { Softmax = AdaptiveSoftmaxLayout.Infer(Find, AdaptiveSoftmaxLayout.ClusterCount(byName.Keys), v, file.MetadataValue(ExportMetadata.Cutoffs), file.MetadataValue(ExportMetadata.DivValue)) };
             model.Validate();
         }
         catch (ArgumentException ex)
@@ -44,19 +47,23 @@ public static partial class SafetensorsImport
         }
         CheckShapes(byName, model);
         CheckMetadataSizes(file, model);
-        var vocabulary = Vocabulary(file, options, v);
-        var parameters = PyTorchLayout.FromStateDict(model, name => byName[name]);
+        var vocabulary = Vocabulary(file, options, v, adaptive);
+        var parameters = PyTorchLayout.FromStateDict(model, Find);
         long step = ParseLong(file.MetadataValue(ExportMetadata.Step), ExportMetadata.Step) ?? 0;
         return new ImportedModel(model, vocabulary, parameters, file.MetadataValue(ExportMetadata.Run), step);
+
+        SafetensorsTensor? Find(string name) => byName.GetValueOrDefault(name);
     }
 
-    private static void CheckNames(IEnumerable<string> names)
+    private static void CheckNames(IEnumerable<string> names, bool adaptive)
     {
-        var unexpected = names.Where(n => n is not (PyTorchLayout.Embedding or PyTorchLayout.HeadWeight or PyTorchLayout.HeadBias) && !LayerTensor().IsMatch(n)).Order(StringComparer.Ordinal).ToList();
+        var unexpected = names.Where(n => n != PyTorchLayout.Embedding && !LayerTensor().IsMatch(n)
+            && !(adaptive ? AdaptiveSoftmaxLayout.IsTensorName(n) : n is PyTorchLayout.HeadWeight or PyTorchLayout.HeadBias)).Order(StringComparer.Ordinal).ToList();
         if (unexpected.Count == 0)
             return;
         string hint = unexpected.Any(n => n.Contains("_reverse", StringComparison.Ordinal)) ? " (bidirectional layers are not supported)"
             : unexpected.Any(n => n.Contains("weight_hr", StringComparison.Ordinal)) ? " (an LSTM with proj_size is not supported)"
+            : adaptive ? $" (expected {PyTorchLayout.Embedding}, rnn.weight_ih_l{{k}}, rnn.weight_hh_l{{k}}, rnn.bias_ih_l{{k}}, rnn.bias_hh_l{{k}}, {AdaptiveSoftmaxLayout.HeadWeight}, {AdaptiveSoftmaxLayout.HeadBias}, head.tail.{{i}}.0.weight, head.tail.{{i}}.1.weight)"
             : $" (expected {PyTorchLayout.Embedding}, rnn.weight_ih_l{{k}}, rnn.weight_hh_l{{k}}, rnn.bias_ih_l{{k}}, rnn.bias_hh_l{{k}}, {PyTorchLayout.HeadWeight}, {PyTorchLayout.HeadBias})";
         throw new InteropException($"Unexpected tensor{(unexpected.Count == 1 ? "" : "s")} {string.Join(", ", unexpected.Select(n => $"'{n}'"))}{hint}.");
     }
@@ -101,8 +108,18 @@ public static partial class SafetensorsImport
             expected.Add((PyTorchLayout.BiasIh(l), [gh]));
             expected.Add((PyTorchLayout.BiasHh(l), [gh]));
         }
-        expected.Add((PyTorchLayout.HeadWeight, [v, h]));
-        expected.Add((PyTorchLayout.HeadBias, [v]));
+        if (m.Softmax.IsAdaptive)
+        {
+            expected.AddRange(AdaptiveSoftmaxLayout.ExpectedShapes(m));
+            model += $" and adaptive softmax cutoffs {AdaptiveSoftmaxLayout.CutoffsText(m.Softmax)}";
+            if (byName.ContainsKey(AdaptiveSoftmaxLayout.HeadBias))
+                expected.Add((AdaptiveSoftmaxLayout.HeadBias, [m.Softmax.HeadSize(v)]));
+        }
+        else
+        {
+            expected.Add((PyTorchLayout.HeadWeight, [v, h]));
+            expected.Add((PyTorchLayout.HeadBias, [v]));
+        }
         foreach (var (name, shape) in expected)
         {
             var tensor = Require(byName, name);
@@ -123,7 +140,7 @@ public static partial class SafetensorsImport
         }
     }
 
-    private static Vocabulary Vocabulary(SafetensorsFile file, ImportOptions options, int rows)
+    private static Vocabulary Vocabulary(SafetensorsFile file, ImportOptions options, int rows, bool adaptive)
     {
         var tokenizer = file.MetadataValue(ExportMetadata.Tokenizer) switch
         {
@@ -143,7 +160,9 @@ public static partial class SafetensorsImport
             vocabulary = VocabularyJson.Parse(json, options.Tokens ?? tokenizer ?? TokenizerKind.Char, unknown, "The metadata's vocabulary");
         }
         if (vocabulary.Count != rows)
-            throw new InteropException($"The vocabulary has {vocabulary.Count} tokens, but {PyTorchLayout.Embedding} and {PyTorchLayout.HeadWeight} have {rows} rows.");
+            throw new InteropException(adaptive
+                ? $"The vocabulary has {vocabulary.Count} tokens, but {PyTorchLayout.Embedding} and the adaptive softmax have {rows}."
+                : $"The vocabulary has {vocabulary.Count} tokens, but {PyTorchLayout.Embedding} and {PyTorchLayout.HeadWeight} have {rows} rows.");
         return vocabulary;
     }
 
