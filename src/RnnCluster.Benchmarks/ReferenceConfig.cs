@@ -11,7 +11,7 @@ namespace RnnCluster.Benchmarks;
 /// default), one micro-batch of --batch sequences of --seq tokens, Adam 2e-3, clip 5, seed 1.
 /// --tokens word [--max-vocab N] trains on words (the N−1 most frequent and an unknown token, as
 /// `train --tokens word`) instead of characters; --softmax adaptive [--cutoffs 2000,6000] puts the
-/// adaptive softmax on top (cutoffs default to 20% and 60% of the vocabulary, as `train`).
+/// adaptive softmax on top (cutoffs default to 10% and 40% of the vocabulary, as `train`).
 /// </summary>
 internal sealed record ReferenceConfig(ModelDescription Model, TrainingSettings Settings, ITokenizer Tokenizer, int[] Tokens)
 {
@@ -43,7 +43,7 @@ internal sealed record ReferenceConfig(ModelDescription Model, TrainingSettings 
         "full" => SoftmaxHead.Full,
         "adaptive" => SoftmaxHead.Adaptive(o.String("cutoffs") is { } c
             ? c.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))
-            : [vocab / 5, vocab * 3 / 5]),
+            : SoftmaxHead.DefaultCutoffs(vocab)),
         var other => throw new ArgumentException($"--softmax takes full or adaptive, not '{other}'."),
     };
 

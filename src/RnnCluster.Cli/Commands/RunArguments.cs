@@ -18,7 +18,7 @@ internal sealed class RunArguments
     public Option<int> Hidden { get; } = ConfiguredDefaults.Make<int>("--hidden", "hidden units per layer", 256);
     public Option<int> Layers { get; } = ConfiguredDefaults.Make<int>("--layers", "recurrent layers", 2);
     public Option<string> Softmax { get; } = ConfiguredDefaults.Make<string>("--softmax", "output layer: full, or adaptive (clusters of rarer tokens behind smaller projections; faster for large vocabularies)", "full");
-    public Option<string?> Cutoffs { get; } = ConfiguredDefaults.MakeOptional<string>("--cutoffs", "adaptive softmax: ascending token ids where the shortlist and each cluster end (default: 20% and 60% of the vocabulary, e.g. 2000,6000)");
+    public Option<string?> Cutoffs { get; } = ConfiguredDefaults.MakeOptional<string>("--cutoffs", "adaptive softmax: ascending token ids where the shortlist and each cluster end (default: 10% and 40% of the vocabulary, e.g. 1000,4000)");
     public Option<float> Dropout { get; } = ConfiguredDefaults.Make<float>("--dropout", "dropout after each recurrent layer", 0f);
     public Option<int> Seq { get; } = ConfiguredDefaults.Make<int>("--seq", "window length T (truncated BPTT)", 64);
     public Option<int> Batch { get; } = ConfiguredDefaults.Make<int>("--batch", "global batch: sequences per step", 32);
@@ -110,13 +110,6 @@ internal sealed class RunArguments
                 || cutoffs[i] < 1 || (i > 0 && cutoffs[i] <= cutoffs[i - 1]))
                 throw new UsageException($"--cutoffs takes rising positive token ids separated by commas (e.g. 2000,6000), not '{text}'.");
         return cutoffs;
-    }
-
-    /// <summary>The adaptive softmax's cutoffs when none are given: 20% and 60% of the vocabulary (2000,6000 for 10,000).</summary>
-    public static int[] DefaultCutoffs(int vocab)
-    {
-        int first = Math.Max(1, vocab / 5), second = Math.Max(first + 1, vocab * 3 / 5);
-        return second < vocab ? [first, second] : [first];
     }
 
     public static bool ParseOnOff(string text, string option) => text.ToLowerInvariant() switch

@@ -147,7 +147,7 @@ internal static class RunPlanner
             return SoftmaxHead.Full;
         if (vocab < 3)
             throw new UsageException($"--softmax adaptive needs a vocabulary of at least 3 tokens; this one has {vocab}.");
-        return SoftmaxHead.Adaptive(p.GetValue(a.Cutoffs) is { } given ? RunArguments.ParseCutoffs(given) : RunArguments.DefaultCutoffs(vocab));
+        return SoftmaxHead.Adaptive(p.GetValue(a.Cutoffs) is { } given ? RunArguments.ParseCutoffs(given) : SoftmaxHead.DefaultCutoffs(vocab));
     }
 
     private static (string Text, string Name) LoadCorpus(ParseResult p, RunArguments a, RunDefinition? stored)

@@ -14,8 +14,12 @@ namespace RnnCluster.Core.Model;
 /// </summary>
 internal sealed unsafe class FullSoftmaxOutput : IOutputLayer
 {
-    /// <summary>Rows per tile, from the RNNCLUSTER_SOFTMAX_TILE_ROWS experiment knob (benchmarks only).</summary>
-    internal static int TileRows = int.TryParse(Environment.GetEnvironmentVariable("RNNCLUSTER_SOFTMAX_TILE_ROWS"), out int t) && t > 0 ? t : 64;
+    /// <summary>
+    /// Rows per tile (RNNCLUSTER_SOFTMAX_TILE_ROWS overrides it, for benchmarks). Below 128 rows every tile
+    /// streams the packed Wout again and the step is slower; from 128 up to all rows it measures the
+    /// same (docs/decisions/0023-adaptive-softmax-defaults.md); 256 rows keep a tile's logits in L3 up to V ≈ 30,000.
+    /// </summary>
+    internal static int TileRows = int.TryParse(Environment.GetEnvironmentVariable("RNNCLUSTER_SOFTMAX_TILE_ROWS"), out int t) && t > 0 ? t : 256;
 
     private readonly ParameterLayout _layout;
     private readonly AlignedBuffer _logits; // (rows, V) logits → softmax → gradient

@@ -32,6 +32,17 @@ public sealed class SoftmaxHead : IEquatable<SoftmaxHead>
         return new SoftmaxHead(c);
     }
 
+    /// <summary>
+    /// The cutoffs when none are given: 10% and 40% of the vocabulary (1000,4000 for 10,000). Word ids go
+    /// by frequency, so the head holds the most frequent tenth; measured against 20%/60% on tinyshakespeare
+    /// it trains 1.2× faster to within 0.3% of its validation loss (docs/decisions/0023-adaptive-softmax-defaults.md).
+    /// </summary>
+    public static int[] DefaultCutoffs(int vocab)
+    {
+        int first = Math.Max(1, vocab / 10), second = Math.Max(first + 1, vocab * 2 / 5);
+        return second < vocab ? [first, second] : [first];
+    }
+
     public IReadOnlyList<int> Cutoffs => _cutoffs;
 
     public bool IsAdaptive => _cutoffs.Length > 0;

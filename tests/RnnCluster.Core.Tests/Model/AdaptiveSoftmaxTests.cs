@@ -149,6 +149,14 @@ public sealed class AdaptiveSoftmaxTests(ITestOutputHelper output)
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData(10000, new[] { 1000, 4000 })]
+    [InlineData(65, new[] { 6, 26 })]
+    [InlineData(3, new[] { 1, 2 })]
+    [InlineData(2, new[] { 1 })]
+    public void Default_cutoffs_are_a_tenth_and_two_fifths_of_the_vocabulary(int vocab, int[] expected) =>
+        Assert.Equal(expected, SoftmaxHead.DefaultCutoffs(vocab));
+
     [Fact]
     public void The_head_places_tokens_in_their_clusters()
     {
