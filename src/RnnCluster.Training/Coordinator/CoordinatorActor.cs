@@ -79,7 +79,7 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
     {
         Become(() =>
         {
-            Run<WorkDone>(d => { if (!CutShort(Observed(d))) Execute(_scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs)); }); // per-worker times, for observers
+            Run<WorkDone>(d => Execute(_scheduler.WorkDone(Sender, Observed(d).Step, d.ComputeMs, d.WaitMs, d.Abandoned))); // per-worker times, for observers
             Run<StepApplied>(a => Execute(_scheduler.Applied(a.Step, a.TrainLoss, a.ReduceMs, a.ApplyMs, a.MaxStaleness)));
             Run<MissingMicroBatches>(m => Execute(_scheduler.Missing(m.Step, m.MicroBatches)));
             Run<GradientRefused>(r => Execute(_scheduler.Refused(Observed(r).Step, r.Lo, r.Hi, r.WorkerId, r.Reason)));
@@ -130,17 +130,10 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
                 FinishRun();
             });
             Receive<EvaluationDeadline>(_ => FinishRun("no validation result in time; finishing without it"));
-            Run<WorkDone>(d => { if (!CutShort(d)) _scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs); }); // late ones still count, in the timings…
+            Run<WorkDone>(d => _scheduler.WorkDone(Sender, d.Step, d.ComputeMs, d.WaitMs, d.Abandoned)); // late ones still count, in the timings…
             Run<StepApplied>(a => _scheduler.Applied(a.Step, a.TrainLoss, a.ReduceMs, a.ApplyMs, a.MaxStaleness)); // …and the loss
             Common(onLost: (_, _) => ValidateOrFinish(), finishing: true);                 // the lost one may have been validating
         });
-    }
-
-    private bool CutShort(WorkDone done)
-    {
-        if (done.Abandoned)
-            _scheduler.ShareAbandoned(Sender, done.Step, done.ComputeMs);
-        return done.Abandoned;
     }
 
     private void ValidateOrFinish() // asks a live worker for the final validation; without one, the final checkpoint comes at once

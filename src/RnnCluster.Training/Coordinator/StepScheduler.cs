@@ -60,11 +60,14 @@ public abstract class StepScheduler<TWorker>(WorkerRoster<TWorker> roster, StepS
 
     public abstract StepPlan<TWorker> WorkDone(TWorker worker, long step, double computeMs, double waitMs);
 
-    /// <summary>A share was cut short because its step was applied without it: it counts only in the per-worker times.</summary>
-    public void ShareAbandoned(TWorker worker, long step, double computeMs)
+    /// <summary>A share finished, or was cut short because its step was applied without it: then it counts only in the per-worker times.</summary>
+    public StepPlan<TWorker> WorkDone(TWorker worker, long step, double computeMs, double waitMs, bool abandoned)
     {
+        if (!abandoned)
+            return WorkDone(worker, step, computeMs, waitMs);
         if (Roster.Contains(worker))
             Statistics.WorkDone(Roster.IdOf(worker), step, Step, computeMs, waitMs: 0, abandoned: true);
+        return StepPlan<TWorker>.Nothing;
     }
 
     /// <summary>The server applied <paramref name="step"/> (an update in async mode) with this mean loss.</summary>

@@ -248,4 +248,18 @@ public sealed class SyncStepSchedulerTests
         }
         Assert.Contains("a=3 (compute median 20.0 ms, p95 30.0)", scheduler.EndMessage(3));
     }
+
+    [Fact]
+    public void A_share_cut_short_counts_only_in_the_workers_times()
+    {
+        var scheduler = Scheduler(2, steps: 3, ready: ["a", "b"]);
+        scheduler.Begin(0, newSession: true);
+        scheduler.WorkDone("a", 0, 10, 0);                        // a backs up b's share, and wins
+        scheduler.Applied(0, 1.0, 1, 1, 0);                       // step 1 goes to a and b
+        var plan = scheduler.WorkDone("b", 0, 70, 0, abandoned: true);
+        Assert.Same(StepPlan<string>.Nothing, plan);
+        Assert.NotNull(_roster.AssignmentOf("b"));                // still holds its share of step 1
+        Assert.Equal(0, scheduler.Statistics.Shares["b"]);
+        Assert.Contains("b=0 (compute median 70.0 ms, p95 70.0) and 1 cut short", scheduler.EndMessage(1));
+    }
 }
