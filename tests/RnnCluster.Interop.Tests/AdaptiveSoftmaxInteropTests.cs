@@ -156,6 +156,8 @@ public sealed class AdaptiveSoftmaxInteropTests(ITestOutputHelper output)
         Assert.Contains("return self.head.log_prob(y.reshape(-1, y.size(-1))).reshape(y.size(0), y.size(1), -1), state", snippet, StringComparison.Ordinal);
         Assert.Contains("model.head.predict(", snippet, StringComparison.Ordinal);
         Assert.DoesNotContain("torch.nn.Linear", snippet, StringComparison.Ordinal);
+        Assert.Contains("for t in \"The \"]]", snippet, StringComparison.Ordinal);
+        Assert.Contains("for t in [\"The\", \" \"]]]", PyTorchSnippet.For(t.Model, "m.safetensors", words: true), StringComparison.Ordinal); // words, not characters
     }
 
     [Fact]

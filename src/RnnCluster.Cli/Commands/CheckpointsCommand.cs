@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using RnnCluster.Core.Checkpoints;
 using RnnCluster.Core.Model;
+using RnnCluster.Core.Text;
 using RnnCluster.Interop;
 using RnnCluster.Interop.PyTorch;
 using RnnCluster.Training.Store;
@@ -93,7 +94,7 @@ internal static class CheckpointsCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"run {c.RunId} step {c.Step}: {c.Parameters.Length:N0} parameters → {path} ({kind}, {new FileInfo(path).Length:N0} bytes)"));
             if (p.GetValue(printPyTorch))
-                Console.WriteLine(PyTorchSnippet.For(c.Model, path));
+                Console.WriteLine(PyTorchSnippet.For(c.Model, path, words: c.Vocabulary.Kind == TokenizerKind.Word));
             return ExitCodes.Success;
         }));
         return command;

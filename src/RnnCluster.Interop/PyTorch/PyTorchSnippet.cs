@@ -11,7 +11,8 @@ namespace RnnCluster.Interop.PyTorch;
 /// </summary>
 public static class PyTorchSnippet
 {
-    public static string For(ModelDescription model, string path)
+    /// <param name="words">A word-level vocabulary: the example encodes words, not characters.</param>
+    public static string For(ModelDescription model, string path, bool words = false)
     {
         string file = path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
         string cell = model.Cell == CellKind.Rnn
@@ -23,6 +24,7 @@ public static class PyTorchSnippet
             ? $"torch.nn.AdaptiveLogSoftmaxWithLoss({model.Hidden}, {model.VocabSize}, cutoffs=[{AdaptiveSoftmaxLayout.CutoffsText(model.Softmax).Replace(",", ", ", StringComparison.Ordinal)}], div_value={AdaptiveSoftmaxLayout.DivValue}, head_bias=True)"
             : $"torch.nn.Linear({model.Hidden}, {model.VocabSize})";
         string scores = model.Softmax.IsAdaptive ? "self.head.log_prob(y.reshape(-1, y.size(-1))).reshape(y.size(0), y.size(1), -1)" : "self.head(y)";
+        string example = words ? "[\"The\", \" \"]" : "\"The \"";
         string usage = model.Softmax.IsAdaptive ? "log_probs, state = model(" : "logits, state = model(";
         string snippet = string.Create(CultureInfo.InvariantCulture, $$"""
             import json, torch
@@ -34,7 +36,7 @@ public static class PyTorchSnippet
                     super().__init__(); self.embedding = torch.nn.Embedding({{model.VocabSize}}, {{model.Embed}}); self.rnn = {{cell}}; self.head = {{head}}
                 def forward(self, ids, state=None): y, state = self.rnn(self.embedding(ids), state); return {{scores}}, state
             model = LM(); model.load_state_dict(load_file("{{file}}")); model.eval()
-            # {{usage}}torch.tensor([[vocab.index(t) for t in "The "]]))  # batch 1; pass state back to continue
+            # {{usage}}torch.tensor([[vocab.index(t) for t in {{example}}]]))  # batch 1; pass state back to continue
             """);
         return model.Softmax.IsAdaptive
             ? snippet + "\n# ids = torch.tensor([[...]]); next_id = model.head.predict(model.rnn(model.embedding(ids))[0][:, -1])  # the arg-max, without the full log_prob"
