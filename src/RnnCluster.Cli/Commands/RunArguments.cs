@@ -48,12 +48,13 @@ internal sealed class RunArguments
     public Option<double?> MaxSeconds { get; } = ConfiguredDefaults.MakeNullable<double>("--max-seconds", "end the run (with a checkpoint) after this many seconds of training, even before --steps");
     public Option<double> StepTimeout { get; } = ConfiguredDefaults.Make<double>("--step-timeout", "seconds before a step's missing micro-batches are handed out again", 60);
     public Option<string> BackupTasks { get; } = ConfiguredDefaults.Make<string>("--backup-tasks", "sync mode: an idle worker also computes the share expected to finish last; the first copy wins (on or off)", "on");
+    public Option<int> PsShards { get; } = ConfiguredDefaults.Make<int>("--ps-shards", "sync mode: parameter-server shards, each holding a contiguous range of the parameters (same bytes for any count)", 1);
 
     public IEnumerable<Option> All =>
     [
         Corpus, Dataset, Tokens, MaxVocab, Cell, Embed, Hidden, Layers, Softmax, Cutoffs, Dropout, Seq, Batch, MicroBatches, Steps, Epochs,
         Optimizer, Lr, Momentum, WeightDecay, Schedule, Warmup, DecaySteps, DecayFactor, Clip, Seed, Mode, Staleness,
-        CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout, MaxSeconds, BackupTasks,
+        CheckpointEvery, KeepCheckpoints, ValidateEvery, RunId, Resume, StepTimeout, MaxSeconds, BackupTasks, PsShards,
     ];
 
     public void AddTo(Command command, bool withSeed = true)
@@ -84,6 +85,8 @@ internal sealed class RunArguments
         if (p.GetValue(StepTimeout) is var timeout && !(timeout > 0 && timeout <= MaxSecondsValue))
             throw new UsageException($"--step-timeout must be a number of seconds > 0 and <= {MaxSecondsValue:0e0}, not {timeout}.");
         ParseOnOff(p.GetValue(BackupTasks)!, "--backup-tasks");
+        if (p.GetValue(PsShards) < 1)
+            throw new UsageException($"--ps-shards must be >= 1, not {p.GetValue(PsShards)}.");
         bool adaptive = ParseSoftmax(p.GetValue(Softmax)!);
         if (p.GetValue(Cutoffs) is { } cutoffs)
         {

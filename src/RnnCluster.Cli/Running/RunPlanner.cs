@@ -114,6 +114,7 @@ internal static class RunPlanner
         int staleness = Pick(p, a.Staleness, stored?.Staleness);
         if (staleness < 0)
             throw new UsageException("--staleness must be >= 0.");
+        int shards = CheckShards(p.GetValue(a.PsShards), mode, model);
         var train = split.Train.ToArray();
         var validation = split.ValidationWithContext.ToArray();
         var definition = new RunDefinition(ModelWire.From(model), VocabularyWire.From(tokenizer.Vocabulary), SettingsWire.From(settings),
@@ -133,8 +134,19 @@ internal static class RunPlanner
         var request = new RunRequest(runId, definition, train, validation, resume is not null, targetSteps,
             new CheckpointPolicy(Pick(p, a.CheckpointEvery, storedPolicy?.Every), Pick(p, a.KeepCheckpoints, storedPolicy?.Keep)), MinWorkers: 1, p.GetValue(a.ValidateEvery), TimeSpan.FromSeconds(Math.Max(1, p.GetValue(a.StepTimeout))),
             p.GetValue(a.MaxSeconds) is { } limit ? TimeSpan.FromSeconds(limit) : null,
-            BackupTasks: RunArguments.ParseOnOff(p.GetValue(a.BackupTasks)!, "--backup-tasks"));
+            BackupTasks: RunArguments.ParseOnOff(p.GetValue(a.BackupTasks)!, "--backup-tasks"), ParameterServerShards: shards);
         return new RunPlan(request, tokenizer.Vocabulary, $"{corpusName} ({tokens.Length:N0} tokens, vocabulary {tokenizer.Vocabulary.Count})", windows);
+    }
+
+    /// <summary>--ps-shards: sync mode only, and no more shards than the model has norm blocks.</summary>
+    private static int CheckShards(int shards, TrainingMode mode, ModelDescription model)
+    {
+        if (shards > 1 && mode == TrainingMode.Async)
+            throw new UsageException($"--ps-shards {shards} needs --mode sync: an async run has one parameter server.");
+        int parameters = new ParameterLayout(model).TotalSize, most = ShardRanges.MaxShards(parameters);
+        if (shards > most)
+            throw new UsageException($"--ps-shards {shards} is too many for this model: shards hold whole blocks of {BlockNorm.BlockSize:N0} values, so its {parameters:N0} parameters allow at most {most}.");
+        return shards;
     }
 
     /// <summary>--softmax/--cutoffs, or the stored run's when neither is given.</summary>

@@ -22,7 +22,8 @@ internal static class RunReport
         Console.WriteLine($"  data   {plan.CorpusDescription}; {plan.WindowsPerEpoch:N0} windows of {settings.SeqLen} per epoch");
         Console.WriteLine($"  steps  {plan.Request.TargetSteps:N0} × {settings.Batch} sequences in {settings.MicroBatches} micro-batches, {d.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer.Kind.ToString().ToLowerInvariant()} lr {settings.Optimizer.LearningRate}, seed {settings.Seed}");
         Console.WriteLine($"  store  {store.Describe()}; checkpoint every {plan.Request.Checkpoints.Every} steps, keep {plan.Request.Checkpoints.Keep}");
-        Console.WriteLine($"  nodes  {topology}");
+        int shards = plan.Request.ParameterServerShards;
+        Console.WriteLine($"  nodes  {topology}{(shards > 1 ? $"; parameters held by {shards} shards" : "")}");
     }
 
     /// <summary>Samples, loss curve and the summary line (always the last line); returns the exit code. A failed run: see <see cref="Fail"/>.</summary>

@@ -60,13 +60,25 @@ public sealed class ParameterShard : IDisposable
     /// <summary>True when every micro-batch's slice is in.</summary>
     public bool IsComplete => _reducer.IsComplete;
 
+    /// <summary>Micro-batch <paramref name="microBatch"/>'s slice is in (every part of it).</summary>
+    public bool HasReceived(int microBatch) => _reducer.HasReceived(microBatch);
+
+    /// <summary>Time spent summing this step's slices so far.</summary>
+    public double ReduceMs { get; private set; }
+
     /// <summary>The first block of the whole buffer this shard holds.</summary>
     public int FirstBlock => Range.Offset / BlockNorm.BlockSize;
 
     public int BlockCount => BlockNorm.BlockCount(Range.Length);
 
     /// <summary>Node [lo, hi)'s sum over [offset, offset + values.Length) of this shard's range (whole parts of <see cref="Parts"/>).</summary>
-    public ReduceResult Offer(TreeNode node, int offset, ReadOnlySpan<float> values) => _reducer.Add(node, offset, values);
+    public ReduceResult Offer(TreeNode node, int offset, ReadOnlySpan<float> values)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = _reducer.Add(node, offset, values);
+        ReduceMs += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return result;
+    }
 
     /// <summary>s_b of the shard's blocks, for the others to fold; only when <see cref="IsComplete"/>.</summary>
     public void BlockSums(Span<double> sums) => BlockNorm.BlockSums(_reducer.Result, sums, Parallel);
@@ -76,8 +88,15 @@ public sealed class ParameterShard : IDisposable
     {
         var result = _optimizer.ApplySlice(Parameters, _reducer.MutableResult, OptimizerState, Step, sumOfSquares);
         Step++;
-        _reducer.Reset();
+        Reset();
         return result;
+    }
+
+    /// <summary>Forgets the step's slices (a step refused as a whole is computed again).</summary>
+    public void Reset()
+    {
+        _reducer.Reset();
+        ReduceMs = 0;
     }
 
     public void Dispose() => _reducer.Dispose();

@@ -56,7 +56,7 @@ public sealed class CoordinatorActor : RunActor, IWithTimers
         Timers.StartPeriodicTimer(OfferTimer, new OfferTick(), firstDelay, _settings.BeginRetry);
         Become(() =>
         {
-            Receive<OfferTick>(_ => _parameterServer.Tell(new BeginRun(RunId, _request.Definition, resume, _request.TargetSteps, _request.Checkpoints)));
+            Receive<OfferTick>(_ => _parameterServer.Tell(new BeginRun(RunId, _request.Definition, resume, _request.TargetSteps, _request.Checkpoints, _request.ParameterServerShards)));
             Run<RunReady>(ready =>
             {
                 Timers.Cancel(OfferTimer);

@@ -9,6 +9,7 @@ namespace RnnCluster.Training.Coordinator;
 /// <paramref name="BackupTasks"/>: in sync mode an idle worker also computes the outstanding share
 /// expected to finish last, and the first copy wins (a share's gradient is a pure function of the
 /// parameters, the step and its micro-batches, so the bytes are the same either way).
+/// <paramref name="ParameterServerShards"/>: how many shards hold the parameters (sync mode).
 /// </summary>
 public sealed record RunRequest(
     string RunId,
@@ -22,7 +23,8 @@ public sealed record RunRequest(
     int ValidateEvery,
     TimeSpan StepTimeout,
     TimeSpan? TimeBudget = null,
-    bool BackupTasks = true)
+    bool BackupTasks = true,
+    int ParameterServerShards = 1)
 {
     /// <summary>Windows per epoch: W = (N − 1) / T, the sampler's definition.</summary>
     public long WindowsPerEpoch => Math.Max(1, (TrainTokens.Length - 1) / Definition.Settings.SeqLen);

@@ -7,7 +7,8 @@ namespace RnnCluster.Training.ParameterServer;
 /// <summary>
 /// The parameter-server singleton: one persistent <see cref="ParameterServerActor"/> child per run (a
 /// persistence id must be known when an actor starts, the run id only arrives with BeginRun).
-/// It forwards every run message to its run's child.
+/// It forwards every run message to its run's child: a <see cref="ShardedRunActor"/> when the run
+/// asks for several shards.
 /// </summary>
 public sealed class ParameterServerRouter : ReceiveActor
 {
@@ -24,7 +25,8 @@ public sealed class ParameterServerRouter : ReceiveActor
         {
             var child = Context.Child(ChildName(begin.RunId));
             if (child.IsNobody())
-                child = Context.ActorOf(ParameterServerActor.Props(begin.RunId, settings).WithDispatcher(settings.Dispatcher), ChildName(begin.RunId));
+                child = Context.ActorOf((begin.Shards > 1 ? ShardedRunActor.Props(begin.RunId, settings) : ParameterServerActor.Props(begin.RunId, settings))
+                    .WithDispatcher(settings.Dispatcher), ChildName(begin.RunId));
             child.Forward(begin);
         });
         Receive<IRunMessage>(message =>

@@ -23,6 +23,9 @@ public static class MessageManifests
         typeof(RegisterWorker), typeof(WorkerWelcome), typeof(WorkerRefused), typeof(WorkerReady), typeof(AssignWork),
         typeof(ParametersAvailable), typeof(RequestParameters), typeof(GradientComputed), typeof(WorkDone),
         typeof(AsyncVerdict), typeof(EvaluateRequest), typeof(EvaluationResult), typeof(RegisterNode), typeof(NodeRegistered), typeof(RunEnded),
+        typeof(ParameterSlice),
+        // shard protocol
+        typeof(StartShard), typeof(ShardStarted), typeof(ShardReduced), typeof(ApplyShardStep), typeof(ShardApplied), typeof(CollectShard), typeof(ShardCollected),
         // persistence
         typeof(RunCreated), typeof(CheckpointRecorded), typeof(ParameterServerSnapshot),
     ];

@@ -7,6 +7,7 @@ using RnnCluster.Training.Node;
 using RnnCluster.Training.ParameterServer;
 using RnnCluster.Training.Runtime;
 using RnnCluster.Training.Wire;
+using static RnnCluster.Training.Worker.WorkerSignals;
 
 namespace RnnCluster.Training.Worker;
 
@@ -28,6 +29,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
     private readonly ComputeThread _thread;
     private readonly Courier _wire = Courier.For(Context.System);
     private readonly Stopwatch _idle = new();
+    private readonly SliceAssembly<IActorRef> _slices = new(); // a sharded server's slices of each version
     private IActorRef? _parameterServerDirect, _coordinatorDirect; // the run's own server (from its replies), the coordinator that welcomed us
     private WorkerWelcome? _run;
     private WorkAgenda _agenda = new(sync: true);
@@ -48,8 +50,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
     public IStash Stash { get; set; } = null!;
     protected override string? RunId => _run?.RunId;
 
-    public static Props Props(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults? faults = null, int cpuSlot = -1,
-        WorkerSettings? settings = null) =>
+    public static Props Props(string workerId, IActorRef coordinator, IActorRef parameterServer, WorkerFaults? faults = null, int cpuSlot = -1, WorkerSettings? settings = null) =>
         Akka.Actor.Props.Create(() => new WorkerActor(workerId, coordinator, parameterServer, faults ?? WorkerFaults.None, settings ?? WorkerSettings.Default, cpuSlot));
 
     protected override void PreStart() => Timers.StartPeriodicTimer(RegisterTimer, new RegisterTick(), TimeSpan.Zero, _settings.RegisterInterval);
@@ -64,6 +65,7 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
             parameters?.Parameters.Dispose();
         });
         _thread.Dispose();
+        _slices.Dispose();
     }
 
     private void Registering() // until a welcome to a run it can take arrives
@@ -138,6 +140,11 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
             StepTrace.Mark(StepTrace.ParametersReceived, p.Version);
             Received(_agenda.Receive(p));
         });
+        Run<ParameterSlice>(s =>
+        {
+            if (_slices.Receive(s, Sender) is { } whole)
+                Received(_agenda.Receive(whole), fromServer: false); // a shard: requests still go to the run
+        });
         Run<AsyncVerdict>(v => Received(_agenda.ReceiveCurrent(new ParametersAvailable(v.RunId, v.CurrentVersion, v.Parameters))));
         Receive<RetryParameters>(_ =>
         {
@@ -209,8 +216,8 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
     private void Compute(AgendaStep.Compute c)
     {
         var task = ShareTask.For(_run!, _workerId, c, _faultPlan, _idle.Elapsed.TotalMilliseconds);
-        var (self, ps, wire) = (Self, _parameterServerDirect ?? _parameterServer, _wire);
-        _thread.Post(() => self.Tell(task.Run(_share!, gradient => wire.SendTensor(ps, gradient, self))));
+        var (self, ps, wire, routes) = (Self, _parameterServerDirect ?? _parameterServer, _wire, _slices.Routes);
+        _thread.Post(() => self.Tell(task.Run(_share!, gradient => routes.Deliver(gradient, ps, (to, message) => wire.SendTensor(to, message, self)))));
         // Ask for the next version now: the server then sends it the moment it is applied,
         // instead of when this actor gets round to asking after the share is done.
         if (!task.Async && _agenda.Ask(c.Work.Step + 1) is { } next)
@@ -223,9 +230,9 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         (_parameterServerDirect ?? _parameterServer).Tell(new RequestParameters(_run!.RunId, version, _workerId));
 
     /// <summary>Parameters came from the server (whose own actor answers from now on); those no longer needed go back to the pool through the compute thread, behind any work still reading them.</summary>
-    private void Received(ParametersAvailable? unused)
+    private void Received(ParametersAvailable? unused, bool fromServer = true)
     {
-        if (!Sender.Equals(_parameterServerDirect))
+        if (fromServer && !Sender.Equals(_parameterServerDirect))
             Context.Watch(_parameterServerDirect = Sender);
         if (unused is not null)
             _thread.Post(() => unused.Parameters.Dispose());
@@ -240,9 +247,4 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
             Context.Unwatch(_coordinatorDirect);
         Context.Watch(_coordinatorDirect = coordinator);
     }
-
-    private sealed record RegisterTick : INoSerializationVerificationNeeded;
-    private sealed record ReplicaBuilt : INoSerializationVerificationNeeded;
-    private sealed record RetryParameters : INoSerializationVerificationNeeded;
-    private sealed record EvaluationDone(string RunId, long Version, double Loss) : INoSerializationVerificationNeeded;
 }

@@ -77,7 +77,7 @@ public sealed partial class RepositoryTests
         Assert.True(quoted.Count(q => TypeLike().IsMatch(q)) > 50, "the document names the types it describes");
     }
 
-    [GeneratedRegex(@"^(public |internal )?(sealed |abstract |static )*(partial )?class \w+.*: *(ReceiveActor|RunActor|ReceivePersistentActor|UntypedActor)\b")]
+    [GeneratedRegex(@"^(public |internal )?(sealed |abstract |static )*(partial )?class \w+.*: *(ReceiveActor|RunActor|ReceivePersistentActor|RunJournalActor|UntypedActor)\b")]
     private static partial Regex ActorDeclaration();
 
     [GeneratedRegex(@"^(public|internal) (?:(?:sealed|static|abstract|partial|readonly|unsafe|ref) )*(?:class|record struct|record|struct|interface|enum|delegate [\w<>?,\[\] ]+) (?<name>\w+)")]

@@ -16,14 +16,14 @@ internal sealed class RunFixture
 {
     public RunFixture(string runId, int microBatches = 8, int steps = 6, float dropout = 0.1f, TrainingMode mode = TrainingMode.Sync, int staleness = 0,
         CellKind cell = CellKind.Lstm, float lr = 5e-3f, string dataset = BuiltInDatasets.Tiny, bool constantLr = false,
-        SoftmaxHead? softmax = null)
+        SoftmaxHead? softmax = null, int hidden = 24)
     {
         string text = BuiltInDatasets.Get(dataset);
         Tokenizer = CharTokenizer.Build(text);
         var split = TrainValidationSplit.Create(Tokenizer.Encode(text));
         Train = split.Train.ToArray();
         Validation = split.ValidationWithContext.ToArray();
-        Model = new ModelDescription(cell, Tokenizer.Vocabulary.Count, Embed: 8, Hidden: 24, Layers: 2, Dropout: dropout) { Softmax = softmax ?? SoftmaxHead.Full };
+        Model = new ModelDescription(cell, Tokenizer.Vocabulary.Count, Embed: 8, Hidden: hidden, Layers: 2, Dropout: dropout) { Softmax = softmax ?? SoftmaxHead.Full };
         Settings = new TrainingSettings(Seed: 5, SeqLen: 16, Batch: 16, MicroBatches: microBatches,
             new OptimizerSettings(OptimizerKind.Adam, lr), constantLr ? new LrSchedule() : new LrSchedule(LrScheduleKind.WarmupCosine, 3, 50), ClipNorm: 1f);
         Definition = new RunDefinition(ModelWire.From(Model), VocabularyWire.From(Tokenizer.Vocabulary), SettingsWire.From(Settings),
@@ -55,9 +55,9 @@ internal sealed class RunFixture
         return FloatBytes.From(values);
     }
 
-    public RunRequest Request(long steps, bool resume = false, int checkpointEvery = 2, int keep = 3, int minWorkers = 1, TimeSpan? stepTimeout = null) =>
+    public RunRequest Request(long steps, bool resume = false, int checkpointEvery = 2, int keep = 3, int minWorkers = 1, TimeSpan? stepTimeout = null, int shards = 1) =>
         new(RunId, Definition, Train, Validation, resume, steps, new CheckpointPolicy(checkpointEvery, keep), minWorkers, ValidateEvery: 0,
-            stepTimeout ?? TimeSpan.FromSeconds(30));
+            stepTimeout ?? TimeSpan.FromSeconds(30), ParameterServerShards: shards);
 
     public SessionOptions Session(StoreOptions store, RunRequest request, int workers, bool serialize = false, IReadOnlyDictionary<int, WorkerFaults>? faults = null) =>
         new("test-node", new MembershipOptions(SerializeAllMessages: serialize), store, request,

@@ -50,7 +50,7 @@ internal static class MessageSamples
         var definition = Definition();
 
         // run protocol
-        yield return new BeginRun(RunId, definition, Resume: true, TargetSteps: long.MaxValue, new CheckpointPolicy(Every: 250, Keep: 7));
+        yield return new BeginRun(RunId, definition, Resume: true, TargetSteps: long.MaxValue, new CheckpointPolicy(Every: 250, Keep: 7), Shards: 6);
         yield return new RunReady(RunId, bigStep, Resumed: true, "resumed from the checkpoint at step 42, skipping: 检查点损坏 💥");
         yield return new RunRefused(RunId, "cannot resume run: the corpus differs (hash 9f86d081884c… vs e3b0c44298fc…)");
         yield return new RunAborted(RunId, "training diverged: the update of step 12 made the parameters non-finite");
@@ -72,6 +72,16 @@ internal static class MessageSamples
         yield return new WorkerReady(RunId, "w0");
         yield return new AssignWork(RunId, 4_294_967_296, [2, 3]);
         yield return new ParametersAvailable(RunId, 12, TensorBlob.CopyOf([1.5f, -0f, float.Epsilon, -3.4e38f, 0.1f, float.NaN]));
+        yield return new ParameterSlice(RunId, 13, Index: 3, Count: 4, Offset: 196_608, TotalLength: 262_145, TensorBlob.CopyOf([2.5f, -0f, float.MaxValue]));
+
+        // shard protocol
+        yield return new StartShard(RunId, Index: 2, Count: 5, definition, Step: bigStep, TensorBlob.CopyOf(Bytes(2 * 1024, seed: 21)));
+        yield return new ShardStarted(RunId, Index: 7, Step: bigStep - 2);
+        yield return new ShardReduced(RunId, Step: 91, Index: 1, FirstBlock: 3, BlockSums: [1e-300, 2.5, double.MaxValue], LossSum: 123.25, Tokens: 4096, ReduceMs: 0.375);
+        yield return new ApplyShardStep(RunId, Step: 92, SumOfSquares: 6.0221e23);
+        yield return new ShardApplied(RunId, Step: 93, Index: 4, GradientNorm: 0.875, LearningRate: 2e-3f, ApplyMs: 1.25, Diverged: true);
+        yield return new CollectShard(RunId, Step: 94);
+        yield return new ShardCollected(RunId, Step: 95, Index: 6, TensorBlob.CopyOf(Bytes(1024, seed: 95)));
         yield return new RequestParameters(RunId, 13, "w1");
         yield return new GradientComputed(RunId, 14, Lo: 2, Hi: 4, TensorBlob.CopyOf(Bytes(4 * 1024, seed: 14)), LossSum: 1.0e6 + 0.25, Tokens: 512, "w2",
             ParameterVersion: 13, Offset: 542_017);

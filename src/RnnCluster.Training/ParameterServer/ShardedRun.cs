@@ -1,0 +1,112 @@
+using System.Runtime.InteropServices;
+using RnnCluster.Core.Model;
+using RnnCluster.Core.Optim;
+using RnnCluster.Core.Steps;
+using RnnCluster.Training.Coordinator;
+
+namespace RnnCluster.Training.ParameterServer;
+
+/// <summary>
+/// The decisions of a run whose parameters are held by <see cref="Count"/> shards, as a plain
+/// object: it folds the shards' block sums of each step into ‖g‖² in block order (the same value
+/// for any shard count: <see cref="BlockNorm"/>), turns the shards' confirmations into the step the
+/// coordinator sees, and stitches the shards' ranges into the whole state for a checkpoint.
+/// </summary>
+public sealed class ShardedRun(string runId, ModelDescription model, TrainingSettings settings, int count, long step)
+{
+    private readonly IReadOnlyList<GradientPart> _ranges = ShardRanges.For(new ParameterLayout(model).TotalSize, count);
+    private readonly double[] _blockSums = new double[BlockNorm.BlockCount(new ParameterLayout(model).TotalSize)];
+    private readonly HashSet<int> _reduced = new(), _applied = new();
+    private readonly Dictionary<int, float[]> _collected = new();
+    private ShardReduced? _lead; // shard 0's report: the step's loss travels with the parts at offset 0
+    private double _reduceMs, _applyMs;
+    private string? _diverged;
+
+    public int Count => count;
+
+    /// <summary>The version every shard holds.</summary>
+    public long Version { get; private set; } = step;
+
+    /// <summary>The version being collected for a checkpoint, or null.</summary>
+    public long? Collecting { get; private set; }
+
+    /// <summary>Starts collecting the current version: ask every shard (each answers before it applies the next step).</summary>
+    public CollectShard Collect()
+    {
+        _collected.Clear();
+        Collecting = Version;
+        return new CollectShard(runId, Version);
+    }
+
+    /// <summary>One shard's block sums of the current step; when all are in, what every shard is told.</summary>
+    public ApplyShardStep? Reduced(ShardReduced reduced)
+    {
+        if (reduced.Step != Version || !_reduced.Add(reduced.Index))
+            return null;
+        reduced.BlockSums.CopyTo(_blockSums.AsSpan(reduced.FirstBlock));
+        _reduceMs = Math.Max(_reduceMs, reduced.ReduceMs);
+        if (reduced.Index == 0)
+            _lead = reduced;
+        if (_reduced.Count < count)
+            return null;
+        return new ApplyShardStep(runId, Version, BlockNorm.Fold(_blockSums));
+    }
+
+    /// <summary>The refusal to report when the folded ‖g‖² was not finite (every shard forgets the step).</summary>
+    public GradientRefused? Refusal(ApplyShardStep apply)
+    {
+        if (double.IsFinite(Math.Sqrt(apply.SumOfSquares)))
+            return null;
+        _reduced.Clear();
+        _reduceMs = 0;
+        var e = new NonFiniteGradientException(apply.Step, Math.Sqrt(apply.SumOfSquares));
+        return new GradientRefused(runId, apply.Step, 0, settings.MicroBatches, "parameter-server", e.Message);
+    }
+
+    /// <summary>
+    /// One shard applied the current step; when all have, the step the coordinator sees (null
+    /// before), or the reason to abort when a shard's parameters became non-finite.
+    /// </summary>
+    public (StepApplied? Applied, string? Aborted) Applied(ShardApplied applied)
+    {
+        if (applied.Step != Version || !_applied.Add(applied.Index))
+            return (null, null);
+        _applyMs = Math.Max(_applyMs, applied.ApplyMs);
+        if (applied.Diverged)
+            _diverged ??= $"training diverged: the update of step {applied.Step} made the parameters non-finite (learning rate {settings.Optimizer.LearningRate} too large?)";
+        if (_applied.Count < count)
+            return (null, null);
+        if (_diverged is not null)
+            return (null, _diverged);
+        double loss = _lead is null ? 0 : _lead.LossSum / Math.Max(1, _lead.Tokens);
+        var result = new StepApplied(runId, Version, loss, applied.GradientNorm, applied.LearningRate, _reduceMs, _applyMs, 0);
+        Version++;
+        _reduced.Clear();
+        _applied.Clear();
+        (_lead, _reduceMs, _applyMs) = (null, 0, 0);
+        return (result, null);
+    }
+
+    /// <summary>One shard's range for the checkpoint being collected; when all are in, the whole state.</summary>
+    public TrainingState? Collected(ShardCollected collected)
+    {
+        if (collected.Step != Collecting)
+            return null;
+        _collected[collected.Index] = MemoryMarshal.Cast<byte, float>(collected.State.Bytes).ToArray();
+        if (_collected.Count < count)
+            return null;
+        var whole = TrainingState.Initial(model, settings); // for its shapes; every value is overwritten
+        int total = whole.Parameters.Length, sections = whole.OptimizerState.Length / Math.Max(1, total);
+        foreach (var (index, values) in _collected)
+        {
+            var range = _ranges[index];
+            values.AsSpan(0, range.Length).CopyTo(whole.Parameters.AsSpan(range.Offset));
+            for (int s = 0; s < sections; s++)
+                values.AsSpan(range.Length * (1 + s), range.Length).CopyTo(whole.OptimizerState.AsSpan(s * total + range.Offset));
+        }
+        _collected.Clear();
+        long step = Collecting.Value;
+        Collecting = null;
+        return new TrainingState(model, settings, whole.Parameters, whole.OptimizerState, step);
+    }
+}
