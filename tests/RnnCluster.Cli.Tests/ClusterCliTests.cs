@@ -71,6 +71,37 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Two_shard_nodes_and_three_worker_nodes_give_the_one_process_bytes()
+    {
+        // Hidden 100: ≈ 124,000 parameters, two norm blocks, so that each of two shards holds one.
+        string[] model = [.. Model.Select(a => a == "24" ? "100" : a), "--seed", "3"];
+        using var dir = new ScratchDirectory();
+        string single = dir.File("single.db"), db = dir.File("sharded.db");
+        var one = await CliProcess.RunAsync(dir.Path, Timeout, ["train", .. model, "--workers", "2", "--db", single, "--run-id", "single", "--plain", "--samples", "0"]);
+        Assert.True(one.ExitCode == 0, one.ToString());
+
+        var (lead, address) = await StartSeed(dir.Path, Node("coordinator,ps", ["--db", db, "--min-workers", "3", "--run-id", "sharded", "--ps-shards", "2", "--verbose", .. model]));
+        using (lead)
+        {
+            using var other = CliProcess.Start(dir.Path, Patient, Node("ps", ["--db", db, "--seed", address]));
+            await other.WaitForLine(" up with roles ", Timeout); // its shard region registers before the workers let the run start
+            using var w1 = CliProcess.Start(dir.Path, Patient, Node("worker", ["--seed", address]));
+            using var w2 = CliProcess.Start(dir.Path, Patient, Node("worker", ["--seed", address]));
+            using var w3 = CliProcess.Start(dir.Path, Patient, Node("worker", ["--seed", address]));
+            var results = await Task.WhenAll(lead.WaitAsync(Timeout), other.WaitAsync(Timeout), w1.WaitAsync(Timeout), w2.WaitAsync(Timeout), w3.WaitAsync(Timeout));
+            foreach (var r in results)
+            {
+                output.WriteLine(r.ToString());
+                Assert.True(r.ExitCode == 0, r.ToString());
+            }
+            Assert.StartsWith("run=sharded steps=16 ", results[0].LastLine);
+            // Cluster Sharding put one shard on each ps node: the lead names the other node's address.
+            Assert.Contains("is on akka.tcp://rnncluster@", results[0].ToString());
+        }
+        Assert.Equal(await Export(dir, ["--db", single], "single"), await Export(dir, ["--db", db], "sharded"));
+    }
+
+    [Fact]
     public async Task A_node_given_no_seed_trains_with_the_same_default_seed_as_train()
     {
         using var dir = new ScratchDirectory();

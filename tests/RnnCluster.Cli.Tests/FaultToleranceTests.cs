@@ -129,6 +129,51 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_shard_node_killed_with_kill_9_rolls_the_run_back_to_its_checkpoint_and_gives_the_same_bytes()
+    {
+        // Hidden 100: two norm blocks, so that each of the two ps nodes holds one shard.
+        string[] model = [.. Model(LongRun).Select(a => a == "32" ? "100" : a)];
+        using var dir = new ScratchDirectory();
+        string reference = dir.File("reference.db"), db = dir.File("store.db");
+        var run = await CliProcess.RunAsync(dir.Path, Timeout, ["train", .. model, "--workers", "1", "--db", reference, "--run-id", "reference", "--plain", "--samples", "0"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        // Both ps nodes are up before the run begins, so Cluster Sharding places a shard on each; the
+        // first is the oldest and holds the run's actor, the second holds only a shard.
+        int first = FreePort(), second = FreePort();
+        using var lead = CliProcess.Start(dir.Path, ["node", "--roles", "ps", "--port", first.ToString(), "--db", db, "--plain", "--verbose"]);
+        await lead.WaitForLine(" up with roles ", Timeout);
+        var shardNode = CliProcess.Start(dir.Path, ["node", "--roles", "ps", "--port", second.ToString(), "--seed", Address(first), "--db", db, "--plain"]);
+        await shardNode.WaitForLine(" up with roles ", Timeout);
+        using var coordinator = CliProcess.Start(dir.Path, ["node", "--roles", "coordinator", "--port", "0", "--seed", Address(first), "--db", db, "--run-id", "shard-kill",
+            "--min-workers", "2", "--checkpoint-every", "10", "--ps-shards", "2", "--plain", "--samples", "0", .. model]);
+        using var w1 = CliProcess.Start(dir.Path, Worker(first));
+        using var w2 = CliProcess.Start(dir.Path, Worker(first));
+        try
+        {
+            await lead.WaitForLine($"is on {Address(second)}", Timeout);
+            await coordinator.WaitForLine("checkpoint of step 20 saved", Timeout);
+            shardNode.KillHard();
+            await shardNode.WaitAsync(Timeout);
+            await coordinator.WaitForLine("parameter server back at step", Timeout);
+            var results = await Task.WhenAll(coordinator.WaitAsync(Timeout), lead.WaitAsync(Timeout), w1.WaitAsync(Timeout), w2.WaitAsync(Timeout));
+            foreach (var r in results)
+                Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.StartsWith($"run=shard-kill steps={LongRun} ", results[0].LastLine);
+        }
+        catch
+        {
+            foreach (var (name, process) in new[] { ("coordinator", coordinator), ("ps node with the run", lead), ("worker 1", w1), ("worker 2", w2) })
+                output.WriteLine($"---- {name} (pid {process.Id}) ----\n{process.Output}\n{process.Error}");
+            throw;
+        }
+        finally
+        {
+            shardNode.Dispose();
+        }
+        Assert.Equal(await Export(dir, reference, "reference"), await Export(dir, db, "shard-kill"));
+    }
+
+    [Fact]
     public async Task Separate_coordinator_and_parameter_server_each_killed_in_turn_give_the_same_bytes()
     {
         using var dir = new ScratchDirectory();

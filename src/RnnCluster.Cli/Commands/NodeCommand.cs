@@ -140,6 +140,8 @@ internal static class NodeCommand
             if (storeOptions is null || !roleList.Contains(Roles.ParameterServer))
             {
                 Console.WriteLine(runEnded.Summary.Split('\n')[0]);
+                if (outcome?.TimingLine is { } timing)
+                    Console.WriteLine(timing);
                 Console.WriteLine(outcome?.SummaryLine ?? runEnded.Summary.Split('\n')[^1]);
                 return ExitCodes.Success;
             }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -126,13 +127,21 @@ public static class RnnClusterHosting
     public static AkkaConfigurationBuilder WithRnnClusterStore(this AkkaConfigurationBuilder builder, StoreOptions store) =>
         builder.WithSqlPersistence(store.ConnectionString, store.ProviderName, autoInitialize: true);
 
-    /// <summary>The parameter-server singleton (on nodes with the "ps" role) and its proxy everywhere.</summary>
-    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null, ParameterServerSettings? settings = null) =>
-        hostsRole
-            ? builder.WithSingleton<ParameterServerKey>("parameter-server",
-                ParameterServerRouter.Props((settings ?? ParameterServerSettings.Default) with { Dispatcher = ServerDispatcher, LedgerPath = ledgerPath }),
-                new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false }, createProxyToo: true)
-            : builder.WithSingletonProxy<ParameterServerKey>("parameter-server", new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false });
+    /// <summary>
+    /// The parameter-server singleton (on nodes with the "ps" role) and its proxy everywhere; on ps
+    /// nodes also the region that hosts the shards of runs with --ps-shards (<see cref="ShardPlacement"/>).
+    /// </summary>
+    public static AkkaConfigurationBuilder WithParameterServer(this AkkaConfigurationBuilder builder, bool hostsRole, string? ledgerPath = null, ParameterServerSettings? settings = null)
+    {
+        var server = (settings ?? ParameterServerSettings.Default) with { Dispatcher = ServerDispatcher, LedgerPath = ledgerPath };
+        var singleton = new ClusterSingletonOptions { Role = Roles.ParameterServer, LogSingletonIdentificationFailure = false };
+        if (!hostsRole)
+            return builder.WithSingletonProxy<ParameterServerKey>("parameter-server", singleton);
+        return builder
+            .WithSingleton<ParameterServerKey>("parameter-server", ParameterServerRouter.Props(server), singleton, createProxyToo: true)
+            .WithShardRegion<ShardRegionKey>(ShardPlacement.TypeName, _ => ShardActor.Props(server.EffectiveThreads).WithDispatcher(ServerDispatcher), new ShardPlacement(),
+                new ShardOptions { Role = Roles.ParameterServer, StateStoreMode = StateStoreMode.DData, RememberEntities = false, ShouldPassivateIdleEntities = false });
+    }
 
     /// <summary>The coordinator singleton (on the node that was given the run) and its proxy everywhere.</summary>
     public static AkkaConfigurationBuilder WithCoordinator(this AkkaConfigurationBuilder builder, RunRequest? request, CoordinatorSettings? settings = null) =>

@@ -19,20 +19,16 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
 {
     private readonly List<IActorRef> _shards = new();
     private ShardedRun _run = null!;
-    private string _shardFailure = "it stopped";
 
     public static Props Props(string runId, ParameterServerSettings settings) => Akka.Actor.Props.Create(() => new ShardedRunActor(runId, settings));
 
     protected override long Version => _run.Version;
 
-    /// <summary>A shard that throws is stopped, never restarted empty: the run ends (Terminated) and resumes from its checkpoint.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(0, TimeSpan.Zero, e =>
-    {
-        _shardFailure = e.Message;
-        return Directive.Stop;
-    });
-
-    /// <summary>Hands every shard its range of <paramref name="state"/>; the run is ready once all hold it.</summary>
+    /// <summary>
+    /// Hands every shard its range of <paramref name="state"/>; the run is ready once all hold it.
+    /// Shards are entities of the ps nodes' shard region, located first (Cluster Sharding places
+    /// them); without a region (an actor system that hosts no ps role's region) they are children.
+    /// </summary>
     protected override void Start(TrainingState state, string note)
     {
         _run = new ShardedRun(RunId, state.Model, state.Settings, Begin.Shards, state.Step);
@@ -41,20 +37,33 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
         var whole = new float[state.Parameters.Length + state.OptimizerState.Length];
         state.Parameters.CopyTo(whole, 0);
         state.OptimizerState.CopyTo(whole, state.Parameters.Length);
-        int threads = Math.Max(1, Settings.EffectiveThreads / Begin.Shards);
-        for (int k = 0; k < Begin.Shards; k++)
-        {
-            var shard = Context.Watch(Context.ActorOf(ShardActor.Props(threads).WithDispatcher(Settings.Dispatcher), $"shard-{k}"));
-            _shards.Add(shard);
-            Wire.SendTensor(shard, new StartShard(RunId, k, Begin.Shards, Begin.Definition, state.Step, TensorBlob.CopyOf(whole)), Self);
-        }
+        StartShard StartOf(int k) => new(RunId, k, Begin.Shards, Begin.Definition, state.Step, TensorBlob.CopyOf(whole));
+        var shards = new IActorRef?[Begin.Shards];
+        if (Akka.Hosting.ActorRegistry.For(Context.System).TryGet<Node.ShardRegionKey>(out var region))
+            for (int k = 0; k < shards.Length; k++)
+                region.Tell(new LocateShard(RunId, k));
+        else
+            for (int k = 0; k < shards.Length; k++)
+            {
+                shards[k] = Context.Watch(Context.ActorOf(ShardActor.Props(Math.Max(1, Settings.EffectiveThreads / shards.Length)).WithDispatcher(Settings.Dispatcher), $"shard-{k}"));
+                Wire.SendTensor(shards[k]!, StartOf(k), Self);
+            }
         int started = 0;
         Become(() =>
         {
+            Command<ShardLocated>(located =>
+            {
+                if (shards[located.Index] is not null)
+                    return;
+                shards[located.Index] = Context.Watch(Sender);
+                Log.Info("Run '{0}': shard {1} is on {2}.", RunId, located.Index, Sender.Path.Address);
+                Wire.SendTensor(Sender, StartOf(located.Index), Self);
+            });
             Command<ShardStarted>(_ =>
             {
-                if (++started < _shards.Count)
+                if (++started < shards.Length)
                     return;
+                _shards.AddRange(shards!);
                 Log.Info("Run '{0}' ready at step {1} on {2} shards ({3}).", RunId, _run.Version, _shards.Count, note);
                 Coordinator.Tell(new RunReady(RunId, _run.Version, Begin.Resume, note));
                 Become(Training);
@@ -75,7 +84,11 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
             Log.Warning("Run '{0}': a gradient of step {1} from {2} came to the run, not to its shards; dropped.", RunId, g.Step, g.WorkerId);
             g.Gradient.Dispose();
         });
-        Command<GradientRefused>(r => Coordinator.Tell(r));
+        Command<GradientRefused>(r => // a duplicate share is refused by every shard: shard 0's refusal speaks for all
+        {
+            if (!r.Reason.StartsWith(GradientRefusals.Overlap, StringComparison.Ordinal) || Sender.Equals(_shards[0]))
+                Coordinator.Tell(r);
+        });
         Command<ShardReduced>(r =>
         {
             if (_run.Reduced(r) is not { } apply)
@@ -105,8 +118,10 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
         });
         Command<Terminated>(t =>
         {
-            Log.Error("Run '{0}': {1}", RunId, ShardLost(t));
-            Abort(ShardLost(t), "a parameter-server shard failed in this session; resume the run in a new one");
+            // As when the parameter server's node is lost: the coordinator offers the run again and
+            // this run's successor resumes every shard from the latest checkpoint.
+            Log.Warning("Run '{0}': {1}; rolling back to the latest checkpoint.", RunId, ShardLost(t));
+            Context.Stop(Self);
         });
         Command<ShardCollected>(c =>
         {
@@ -136,7 +151,8 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
         });
     }
 
-    private string ShardLost(Terminated t) => $"parameter-server {t.ActorRef.Path.Name} of run '{RunId}' failed: {_shardFailure}";
+    private string ShardLost(Terminated t) =>
+        $"parameter-server shard {t.ActorRef.Path.Name} of run '{RunId}' at {t.ActorRef.Path.Address} stopped (its node left, or it failed: that node's log says why)";
 
     /// <summary>Collects the current version from every shard unless it is saved, being saved or being collected.</summary>
     private void SaveCheckpoint()

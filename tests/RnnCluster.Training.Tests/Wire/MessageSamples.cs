@@ -75,6 +75,8 @@ internal static class MessageSamples
         yield return new ParameterSlice(RunId, 13, Index: 3, Count: 4, Offset: 196_608, TotalLength: 262_145, TensorBlob.CopyOf([2.5f, -0f, float.MaxValue]));
 
         // shard protocol
+        yield return new LocateShard(RunId, Index: 11);
+        yield return new ShardLocated(RunId, Index: 12);
         yield return new StartShard(RunId, Index: 2, Count: 5, definition, Step: bigStep, TensorBlob.CopyOf(Bytes(2 * 1024, seed: 21)));
         yield return new ShardStarted(RunId, Index: 7, Step: bigStep - 2);
         yield return new ShardReduced(RunId, Step: 91, Index: 1, FirstBlock: 3, BlockSums: [1e-300, 2.5, double.MaxValue], LossSum: 123.25, Tokens: 4096, ReduceMs: 0.375);
