@@ -60,14 +60,7 @@ public sealed class ParameterServerActor : RunJournalActor
                 SendParameters(Sender);
         });
         Command<QueryMissing>(q => Sender.Tell(new MissingMicroBatches(RunId, _run.Version, _run.Missing(q.Step))));
-        Command<RequestCheckpoint>(_ => SaveCheckpoint());
-        Command<RecordValidation>(r => History.RecordValidation(r.Step, r.Loss));
-        Command<FinishRun>(_ =>
-        {
-            FinishRequester = Sender;
-            SaveCheckpoint();
-        });
-        CheckpointReplies(step =>
+        JournalCommands(SaveCheckpoint, step =>
         {
             if (step == _run.Version)
                 Finished();
@@ -111,14 +104,8 @@ public sealed class ParameterServerActor : RunJournalActor
     /// <summary>Checkpoints the current state unless it is saved or being saved; a finish request is answered once it is stored.</summary>
     private void SaveCheckpoint()
     {
-        long step = _run.Version;
-        if (!Checkpoints.NeedsSave(step))
-        {
-            if (Checkpoints.Saving != step)
-                Finished();
-            return;
-        }
-        Save(_run.State);
+        if (NeedsCheckpoint())
+            Save(_run.State);
     }
 
     /// <summary>Answers a finish request: the final checkpoint (and the ledger) are stored.</summary>

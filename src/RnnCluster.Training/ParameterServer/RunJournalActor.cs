@@ -140,8 +140,35 @@ public abstract class RunJournalActor : ReceivePersistentActor
         });
     }
 
+    /// <summary>
+    /// What every holder answers alike while training: checkpoint requests, validation losses, the
+    /// finish request (<paramref name="saveCheckpoint"/> checkpoints the current version), and the
+    /// store's answers (<paramref name="saved"/> runs after a confirmed save).
+    /// </summary>
+    protected void JournalCommands(Action saveCheckpoint, Action<long> saved)
+    {
+        Command<RequestCheckpoint>(_ => saveCheckpoint());
+        Command<RecordValidation>(r => History.RecordValidation(r.Step, r.Loss));
+        Command<FinishRun>(_ =>
+        {
+            FinishRequester = Sender;
+            saveCheckpoint();
+        });
+        CheckpointReplies(saved);
+    }
+
+    /// <summary>True when the current version still needs a checkpoint; otherwise a finish request is answered once its save is done.</summary>
+    protected bool NeedsCheckpoint()
+    {
+        if (Checkpoints.NeedsSave(Version))
+            return true;
+        if (Checkpoints.Saving != Version)
+            Finished();
+        return false;
+    }
+
     /// <summary>The store's answers to <see cref="Save"/> and to deletions; <paramref name="saved"/> runs after a confirmed save.</summary>
-    protected void CheckpointReplies(Action<long> saved)
+    private void CheckpointReplies(Action<long> saved)
     {
         Command<SaveSnapshotSuccess>(success =>
         {

@@ -137,14 +137,7 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
             if (state is not null)
                 Save(state);
         });
-        Command<RequestCheckpoint>(_ => SaveCheckpoint());
-        Command<RecordValidation>(r => History.RecordValidation(r.Step, r.Loss));
-        Command<FinishRun>(_ =>
-        {
-            FinishRequester = Sender;
-            SaveCheckpoint();
-        });
-        CheckpointReplies(step =>
+        JournalCommands(SaveCheckpoint, step =>
         {
             if (step == _run.Version)
                 Finished();
@@ -157,14 +150,7 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
     /// <summary>Collects the current version from every shard unless it is saved, being saved or being collected.</summary>
     private void SaveCheckpoint()
     {
-        long step = _run.Version;
-        if (!Checkpoints.NeedsSave(step))
-        {
-            if (Checkpoints.Saving != step)
-                Finished();
-            return;
-        }
-        if (_run.Collecting != step)
+        if (NeedsCheckpoint() && _run.Collecting != _run.Version)
         {
             var collect = _run.Collect();
             _shards.ForEach(s => s.Tell(collect));

@@ -3,6 +3,7 @@ using RnnCluster.Core.Optim;
 using RnnCluster.Training.Node;
 using RnnCluster.Training.Tests.Store;
 using RnnCluster.Training.Tests.Support;
+using RnnCluster.Training.Worker;
 using Xunit.Abstractions;
 
 namespace RnnCluster.Training.Tests.Session;
@@ -35,6 +36,20 @@ public sealed class ShardedSessionTests(ITestOutputHelper output)
         await using var store = await StoreFixture.CreateAsync(StoreKind.Sqlite);
         var request = fixture.Request(fixture.Steps, minWorkers: workers, shards: shards);
         var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, request, workers, serialize));
+        output.WriteLine(ended.Summary);
+        Assert.True(ended.Success, ended.Summary);
+        Assert.Equal(fixture.Steps, outcome!.Steps);
+        Assert.Equal(fixture.ReferenceBytes(fixture.Steps), await store.FinalParameterBytes(fixture.RunId));
+    }
+
+    [Fact]
+    public async Task A_straggler_backed_up_and_a_corrupt_gradient_refused_leave_a_sharded_run_s_bytes_unchanged()
+    {
+        var fixture = Fixture("shards-faults");
+        await using var store = await StoreFixture.CreateAsync(StoreKind.Sqlite);
+        var faults = new Dictionary<int, WorkerFaults> { [1] = new(Slowdown: 3), [2] = new(CorruptAtStep: 2) };
+        var request = fixture.Request(fixture.Steps, minWorkers: 3, shards: 2);
+        var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, request, workers: 3, faults: faults));
         output.WriteLine(ended.Summary);
         Assert.True(ended.Success, ended.Summary);
         Assert.Equal(fixture.Steps, outcome!.Steps);
