@@ -15,6 +15,12 @@ public sealed record ParameterServerSettings
     /// <summary>How long loading one checkpoint from the store may take before it counts as unreadable.</summary>
     public TimeSpan StoreTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a run held by shards (--ps-shards) waits for all of them to be placed and started before it is refused.</summary>
+    public TimeSpan ShardStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often a run held by shards asks again for those not yet started (placed, moved, or their start lost).</summary>
+    public TimeSpan ShardStartRetry { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Threads that sum gradients and apply the update, over fixed block ranges (the bytes do not
     /// depend on the count); 0: one per CPU, at most 8. Without them one core sums every worker's gradient.

@@ -19,6 +19,7 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
 {
     private readonly List<IActorRef> _shards = new();
     private ShardedRun _run = null!;
+    private ICancelable? _retry;
 
     public static Props Props(string runId, ParameterServerSettings settings) => Akka.Actor.Props.Create(() => new ShardedRunActor(runId, settings));
 
@@ -39,37 +40,75 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
         state.OptimizerState.CopyTo(whole, state.Parameters.Length);
         StartShard StartOf(int k) => new(RunId, k, Begin.Shards, Begin.Definition, state.Step, TensorBlob.CopyOf(whole));
         var shards = new IActorRef?[Begin.Shards];
-        if (Akka.Hosting.ActorRegistry.For(Context.System).TryGet<Node.ShardRegionKey>(out var region))
+        var started = new HashSet<int>();
+        Akka.Hosting.ActorRegistry.For(Context.System).TryGet<Node.ShardRegionKey>(out var region);
+        void LocateMissing()
+        {
             for (int k = 0; k < shards.Length; k++)
-                region.Tell(new LocateShard(RunId, k));
+                if (!started.Contains(k))
+                    region!.Tell(new LocateShard(RunId, k));
+        }
+        if (region is not null)
+            LocateMissing();
         else
             for (int k = 0; k < shards.Length; k++)
             {
                 shards[k] = Context.Watch(Context.ActorOf(ShardActor.Props(Math.Max(1, Settings.EffectiveThreads / shards.Length)).WithDispatcher(Settings.Dispatcher), $"shard-{k}"));
                 Wire.SendTensor(shards[k]!, StartOf(k), Self);
             }
-        int started = 0;
+        // A StartShard can be lost with a bulk connection to a node that just restarted on the same
+        // port, and a shard can be moved while it starts: ask for the missing ones again until the deadline.
+        var deadline = DateTime.UtcNow + Settings.ShardStartTimeout;
+        bool Late()
+        {
+            if (DateTime.UtcNow < deadline)
+                return false;
+            Refuse($"{shards.Length - started.Count} of the run's {shards.Length} parameter-server shards did not start within " +
+                $"{Settings.ShardStartTimeout.TotalSeconds:0} s (parameter-server:shard-start-timeout); is a node with the ps role up and running this version?");
+            return true;
+        }
+        _retry = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(Settings.ShardStartRetry, Settings.ShardStartRetry, Self, new RetryShards(), Self);
         Become(() =>
         {
             Command<ShardLocated>(located =>
             {
-                if (shards[located.Index] is not null)
+                int k = located.Index;
+                if (started.Contains(k) || Late())
                     return;
-                shards[located.Index] = Context.Watch(Sender);
-                Log.Info("Run '{0}': shard {1} is on {2}.", RunId, located.Index, Sender.Path.Address);
-                Wire.SendTensor(Sender, StartOf(located.Index), Self);
+                if (!Sender.Equals(shards[k]))
+                {
+                    if (shards[k] is { } previous)
+                        Context.Unwatch(previous);
+                    shards[k] = Context.Watch(Sender);
+                    Log.Info("Run '{0}': shard {1} is on {2}.", RunId, k, Sender.Path.Address);
+                }
+                Wire.SendTensor(Sender, StartOf(k), Self);
             });
-            Command<ShardStarted>(_ =>
+            Command<ShardStarted>(s =>
             {
-                if (++started < shards.Length)
+                if (!Sender.Equals(shards[s.Index]) || !started.Add(s.Index) || started.Count < shards.Length)
                     return;
+                _retry?.Cancel();
                 _shards.AddRange(shards!);
                 Log.Info("Run '{0}' ready at step {1} on {2} shards ({3}).", RunId, _run.Version, _shards.Count, note);
                 Coordinator.Tell(new RunReady(RunId, _run.Version, Begin.Resume, note));
                 Become(Training);
                 Stash.UnstashAll();
             });
-            Command<Terminated>(t => Refuse(ShardLost(t)));
+            Command<Terminated>(t =>
+            {
+                int k = Array.FindIndex(shards, s => t.ActorRef.Equals(s));
+                if (k < 0)
+                    return;
+                if (region is null)
+                    Refuse(ShardLost(t));
+                (shards[k], _) = (null, started.Remove(k)); // located again on the next retry
+            });
+            Command<RetryShards>(_ =>
+            {
+                if (!Late())
+                    LocateMissing();
+            });
             CommandAny(_ => Stash.Stash());
         });
     }
@@ -150,10 +189,18 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
     /// <summary>Collects the current version from every shard unless it is saved, being saved or being collected.</summary>
     private void SaveCheckpoint()
     {
-        if (NeedsCheckpoint() && _run.Collecting != _run.Version)
+        if (NeedsCheckpoint()) // asked again for a version being collected: a ShardCollected may have been lost
         {
             var collect = _run.Collect();
             _shards.ForEach(s => s.Tell(collect));
         }
     }
+
+    protected override void PostStop()
+    {
+        _retry?.Cancel();
+        base.PostStop();
+    }
+
+    private sealed record RetryShards : INoSerializationVerificationNeeded;
 }

@@ -1,6 +1,7 @@
 using RnnCluster.Core.Model;
 using RnnCluster.Core.Optim;
 using RnnCluster.Training.Node;
+using RnnCluster.Training.ParameterServer;
 using RnnCluster.Training.Tests.Store;
 using RnnCluster.Training.Tests.Support;
 using RnnCluster.Training.Worker;
@@ -54,6 +55,19 @@ public sealed class ShardedSessionTests(ITestOutputHelper output)
         Assert.True(ended.Success, ended.Summary);
         Assert.Equal(fixture.Steps, outcome!.Steps);
         Assert.Equal(fixture.ReferenceBytes(fixture.Steps), await store.FinalParameterBytes(fixture.RunId));
+    }
+
+    [Fact]
+    public async Task Shards_that_do_not_start_in_time_refuse_the_run_with_the_setting_named()
+    {
+        var fixture = Fixture("shards-late");
+        await using var store = await StoreFixture.CreateAsync(StoreKind.Sqlite);
+        var settings = RnnClusterSettings.Default with { ParameterServer = ParameterServerSettings.Default with { ShardStartTimeout = TimeSpan.Zero } };
+        var session = fixture.Session(store.Options, fixture.Request(fixture.Steps, minWorkers: 1, shards: 2), workers: 1) with { Settings = settings };
+        var (ended, _) = await TrainingSession.RunAsync(session);
+        output.WriteLine(ended.Summary);
+        Assert.False(ended.Success);
+        Assert.Contains("parameter-server shards did not start within 0 s (parameter-server:shard-start-timeout)", ended.Summary);
     }
 
     [Fact]
