@@ -42,7 +42,7 @@ public sealed class RunState<TWorker>(string runId, BeginRun begin, TrainingStat
     }
 
     /// <summary>The current version as a blob shared by its recipients; each recipient owns one share.</summary>
-    public TensorBlob Parameters() => _published.For(state);
+    public TensorBlob Parameters() => _published.For(state.Step, state.Parameters);
 
     public GradientOutcome<TWorker> Offer(GradientComputed g)
     {

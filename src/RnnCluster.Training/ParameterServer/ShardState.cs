@@ -22,8 +22,7 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
     private readonly ParameterShard _shard;
     private readonly Dictionary<TWorker, long> _waiting = new();
     private readonly int _microBatches, _totalLength;
-    private TensorBlob? _published; // the current version's slice, shared by its recipients
-    private long _publishedStep = -1;
+    private readonly PublishedParameters _published = new(); // the current version's slice, shared by its recipients
     private double _lossSum;
     private int _tokens;
     private bool _reported;
@@ -67,15 +66,7 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
     }
 
     /// <summary>This shard's slice of the current version, one share for one recipient.</summary>
-    public ParameterSlice Slice()
-    {
-        if (_published is null || _publishedStep != Version)
-        {
-            _published?.Dispose();
-            (_published, _publishedStep) = (TensorBlob.CopyOf(_shard.Parameters), Version);
-        }
-        return new ParameterSlice(_runId, Version, Index, Count, Range.Offset, _totalLength, _published.Share());
-    }
+    public ParameterSlice Slice() => new(_runId, Version, Index, Count, Range.Offset, _totalLength, _published.For(Version, _shard.Parameters));
 
     /// <summary>The shard's parameters and optimizer-state slices, for a checkpoint of the current version.</summary>
     public ShardCollected Collect()
@@ -164,7 +155,7 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
 
     public void Dispose()
     {
-        _published?.Dispose();
+        _published.Dispose();
         _shard.Dispose();
     }
 }

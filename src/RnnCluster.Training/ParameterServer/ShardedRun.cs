@@ -95,18 +95,20 @@ public sealed class ShardedRun(string runId, ModelDescription model, TrainingSet
         _collected[collected.Index] = MemoryMarshal.Cast<byte, float>(collected.State.Bytes).ToArray();
         if (_collected.Count < count)
             return null;
-        var whole = TrainingState.Initial(model, settings); // for its shapes; every value is overwritten
-        int total = whole.Parameters.Length, sections = whole.OptimizerState.Length / Math.Max(1, total);
+        int total = _ranges[^1].Offset + _ranges[^1].Length;
+        var parameters = new float[total];
+        var optimizerState = new float[Optimizer.StateSizeFor(settings.Optimizer, total)];
+        int sections = optimizerState.Length / Math.Max(1, total);
         foreach (var (index, values) in _collected)
         {
             var range = _ranges[index];
-            values.AsSpan(0, range.Length).CopyTo(whole.Parameters.AsSpan(range.Offset));
+            values.AsSpan(0, range.Length).CopyTo(parameters.AsSpan(range.Offset));
             for (int s = 0; s < sections; s++)
-                values.AsSpan(range.Length * (1 + s), range.Length).CopyTo(whole.OptimizerState.AsSpan(s * total + range.Offset));
+                values.AsSpan(range.Length * (1 + s), range.Length).CopyTo(optimizerState.AsSpan(s * total + range.Offset));
         }
         _collected.Clear();
         long step = Collecting.Value;
         Collecting = null;
-        return new TrainingState(model, settings, whole.Parameters, whole.OptimizerState, step);
+        return new TrainingState(model, settings, parameters, optimizerState, step);
     }
 }

@@ -31,26 +31,19 @@ public sealed class ShardedSessionTests(ITestOutputHelper output)
     [InlineData(4, 1, false)]
     [InlineData(4, 3, true)]
     [InlineData(4, 8, false)]
-    public async Task Shards_and_workers_reproduce_the_reference_bytes(int shards, int workers, bool serialize)
-    {
-        var fixture = Fixture($"shards-{shards}-{workers}-{serialize}");
-        await using var store = await StoreFixture.CreateAsync(StoreKind.Sqlite);
-        var request = fixture.Request(fixture.Steps, minWorkers: workers, shards: shards);
-        var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, request, workers, serialize));
-        output.WriteLine(ended.Summary);
-        Assert.True(ended.Success, ended.Summary);
-        Assert.Equal(fixture.Steps, outcome!.Steps);
-        Assert.Equal(fixture.ReferenceBytes(fixture.Steps), await store.FinalParameterBytes(fixture.RunId));
-    }
+    public Task Shards_and_workers_reproduce_the_reference_bytes(int shards, int workers, bool serialize) =>
+        AssertReferenceBytes(Fixture($"shards-{shards}-{workers}-{serialize}"), shards, workers, serialize);
 
     [Fact]
-    public async Task A_straggler_backed_up_and_a_corrupt_gradient_refused_leave_a_sharded_run_s_bytes_unchanged()
+    public Task A_straggler_backed_up_and_a_corrupt_gradient_refused_leave_a_sharded_run_s_bytes_unchanged() =>
+        AssertReferenceBytes(Fixture("shards-faults"), shards: 2, workers: 3, faults: new Dictionary<int, WorkerFaults> { [1] = new(Slowdown: 3), [2] = new(CorruptAtStep: 2) });
+
+    /// <summary>The whole run with <paramref name="shards"/> shards and <paramref name="workers"/> workers ends with the reference trainer's bytes.</summary>
+    private async Task AssertReferenceBytes(RunFixture fixture, int shards, int workers, bool serialize = false, Dictionary<int, WorkerFaults>? faults = null)
     {
-        var fixture = Fixture("shards-faults");
         await using var store = await StoreFixture.CreateAsync(StoreKind.Sqlite);
-        var faults = new Dictionary<int, WorkerFaults> { [1] = new(Slowdown: 3), [2] = new(CorruptAtStep: 2) };
-        var request = fixture.Request(fixture.Steps, minWorkers: 3, shards: 2);
-        var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, request, workers: 3, faults: faults));
+        var request = fixture.Request(fixture.Steps, minWorkers: workers, shards: shards);
+        var (ended, outcome) = await TrainingSession.RunAsync(fixture.Session(store.Options, request, workers, serialize, faults));
         output.WriteLine(ended.Summary);
         Assert.True(ended.Success, ended.Summary);
         Assert.Equal(fixture.Steps, outcome!.Steps);
