@@ -97,6 +97,7 @@ public sealed class StepStatistics(CoordinatorSettings settings, long tokensPerS
 
     public void StepApplied(long step, double reduceMs, double applyMs)
     {
+        Runtime.StepTrace.Mark(Runtime.StepTrace.StepReported, step);
         var timing = new StepTiming(time.GetElapsedTime(_stepStartedAt).TotalMilliseconds, _computeMs, _waitMs, reduceMs, applyMs);
         _window.Add(timing);
         if (step - _startProgress >= settings.WarmUpSteps)

@@ -15,14 +15,17 @@ public static class StepTrace
     public const string Variable = "RNNCLUSTER_STEP_TRACE";
 
     // The events, in the order a synchronous step meets them.
-    public const string ParametersReceived = "parameters-received"; // worker: version s arrived
+    public const string WorkAssigned = "work-assigned";             // worker: the coordinator handed it a share of step s
+    public const string ParametersReceived = "parameters-received"; // worker: version s arrived (from shards: the last slice)
     public const string ComputeStarted = "compute-started";         // worker's compute thread: step s begins
     public const string GradientPartReady = "gradient-part-ready";  // worker's compute thread: an early part of a sub-tree's gradient is final (backward goes on)
     public const string GradientReady = "gradient-ready";           // worker's compute thread: a sub-tree's gradient is final (its last part)
     public const string GradientReceived = "gradient-received";     // parameter server: a gradient of step s arrived
-    public const string ApplyStarted = "apply-started";             // parameter server: the reduction is complete
+    public const string ShardReduced = "shard-reduced";             // shard: its range of step s is reduced, block sums sent to the others
+    public const string ApplyStarted = "apply-started";             // parameter server: the reduction is complete (a shard: every shard's block sums are in)
     public const string Applied = "applied";                        // parameter server: the optimizer has run
-    public const string Published = "published";                    // parameter server: version s+1 handed to the wire
+    public const string Published = "published";                    // parameter server (or shard): version s+1 handed to the wire
+    public const string StepReported = "step-reported";             // coordinator: the server reported step s applied
 
     private static readonly object Gate = new();
     private static StreamWriter? _writer;
@@ -42,7 +45,8 @@ public static class StepTrace
         lock (Gate)
         {
             _writer?.Dispose();
-            _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), bufferSize: 1 << 16);
+            // Flushed line by line: a node killed at the end of a benchmark must not take its last marks with it.
+            _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), bufferSize: 1 << 12) { AutoFlush = true };
         }
         AppDomain.CurrentDomain.ProcessExit -= OnExit;
         AppDomain.CurrentDomain.ProcessExit += OnExit;
