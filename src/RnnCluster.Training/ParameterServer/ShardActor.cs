@@ -11,8 +11,9 @@ namespace RnnCluster.Training.ParameterServer;
 /// <summary>
 /// One parameter-server shard of a run, an entity of Cluster Sharding on a node with the ps role
 /// (<see cref="ShardPlacement"/>): workers send it their slices of every gradient and ask it for
-/// its slice of every version; its run (<see cref="ShardedRunActor"/>), which located it, tells it
-/// when to apply. It serves one run actor at a time: when that one dies, the shard passivates; a
+/// its slice of every version; once its range of a step is reduced it sends its block sums to every
+/// other shard of the run (<see cref="ShardPeers"/>, from the run that located it) and applies when
+/// all shards' sums are in (<see cref="NormExchange"/>). It serves one run actor at a time: when that one dies, the shard passivates; a
 /// successor that locates it again starts it afresh. Decisions are <see cref="ShardState{TWorker}"/>'s.
 /// States: Located → Serving.
 /// </summary>
@@ -21,6 +22,9 @@ public sealed class ShardActor : RunActor
     private readonly int _threads;
     private readonly Courier _wire = Courier.For(Context.System);
     private readonly List<CollectShard> _collect = new();
+    private readonly List<(ShardReduced Sums, IActorRef From)> _early = new(); // peers' sums that came before the peers' list
+    private IActorRef[]? _peers;
+    private ShardReduced? _unshared; // this shard's sums, reduced before the peers' list came
     private ShardState<IActorRef>? _shard;
     private BlockParallel? _parallel;
     private IActorRef _run = ActorRefs.Nobody;
@@ -61,6 +65,12 @@ public sealed class ShardActor : RunActor
 
     private void Locate(LocateShard locate)
     {
+        if (_shard is not null && Sender.Equals(_run) && locate.RunId == _runId)
+        {
+            // Its run asked again while this shard's start was on its way back: keep serving.
+            Sender.Tell(new ShardLocated(locate.RunId, locate.Index));
+            return;
+        }
         Forget();
         if (!_run.IsNobody())
             Context.Unwatch(_run);
@@ -90,6 +100,11 @@ public sealed class ShardActor : RunActor
     private void Serving()
     {
         Receive<LocateShard>(Locate); // a successor of the run: this state is stale
+        Receive<StartShard>(repeated => // the same start, sent again before the first was confirmed
+        {
+            repeated.State.Dispose();
+            Sender.Tell(new ShardStarted(_runId, _shard!.Index, _shard.Version));
+        });
         Receive<Terminated>(OnTerminated);
         Run<GradientComputed>(g =>
         {
@@ -102,22 +117,33 @@ public sealed class ShardActor : RunActor
                 if (offer.Refused is not null)
                     _run.Tell(offer.Refused);
                 if (offer.Reduced is not null)
+                {
+                    StepTrace.Mark(StepTrace.ShardReduced, g.Step);
                     _run.Tell(offer.Reduced);
+                    Share(offer.Reduced);
+                    Fold(offer.Reduced);
+                }
             }
             finally
             {
                 g.Gradient.Dispose();
             }
         });
-        Run<ApplyShardStep>(apply =>
+        Run<ShardPeers>(p =>
         {
-            var (applied, publish) = _shard!.Apply(apply);
-            if (applied is null)
-                return;
-            _run.Tell(applied);
-            foreach (var worker in publish)
-                _wire.SendTensor(worker, _shard.Slice(), Self);
-            AnswerCollections();
+            _peers = p.Paths.Select(((ExtendedActorSystem)Context.System).Provider.ResolveActorRef).ToArray();
+            if (_unshared is not null)
+                Share(_unshared);
+            foreach (var (sums, from) in _early)
+                Peer(sums, from);
+            _early.Clear();
+        });
+        Run<ShardReduced>(r =>
+        {
+            if (_peers is null)
+                _early.Add((r, Sender));
+            else
+                Peer(r, Sender);
         });
         Run<RequestParameters>(r =>
         {
@@ -130,6 +156,39 @@ public sealed class ShardActor : RunActor
             _collect.Add(c);
             AnswerCollections();
         });
+    }
+
+    private void Share(ShardReduced sums)
+    {
+        _unshared = _peers is null ? sums : null;
+        foreach (var peer in _peers ?? [])
+            if (!peer.Equals(Self))
+                peer.Tell(sums); // through Akka.Remote, not the bulk channel: a bulk connection to a restarted node may lose it
+    }
+
+    /// <summary>Sums count only from the peer of their index: a shard of an earlier run actor's may still be talking.</summary>
+    private void Peer(ShardReduced sums, IActorRef from)
+    {
+        if (sums.Index >= 0 && sums.Index < _peers!.Length && sums.Index != _shard!.Index && from.Equals(_peers[sums.Index]))
+            Fold(sums);
+    }
+
+    private void Fold(ShardReduced sums)
+    {
+        if (_shard!.Sums(sums) is not var (applied, publish))
+            return;
+        StepTrace.Mark(StepTrace.ApplyStarted, sums.Step);
+        if (applied is null)
+        {
+            Log.Warning("Run '{0}': shard {1} forgets step {2}: its gradient's norm is not finite.", _runId, _shard.Index, sums.Step);
+            return;
+        }
+        StepTrace.Mark(StepTrace.Applied, applied.Step);
+        _run.Tell(applied);
+        foreach (var worker in publish)
+            _wire.SendTensor(worker, _shard.Slice(), Self);
+        StepTrace.Mark(StepTrace.Published, applied.Step);
+        AnswerCollections();
     }
 
     /// <summary>The run that owns this shard is gone: its successor resumes from a checkpoint, so this state is of no use.</summary>
@@ -159,8 +218,9 @@ public sealed class ShardActor : RunActor
     {
         _shard?.Dispose();
         _parallel?.Dispose();
-        (_shard, _parallel) = (null, null);
+        (_shard, _parallel, _peers, _unshared) = (null, null, null, null);
         _collect.Clear();
+        _early.Clear();
     }
 
     protected override void PostStop()

@@ -13,8 +13,8 @@ namespace RnnCluster.Training.ParameterServer;
 /// One parameter-server shard of a synchronous run as a plain object: its range of the parameters
 /// and optimizer state (<see cref="ParameterShard"/>, the math), the checks every slice of a
 /// gradient passes, and which workers wait for which version. Shard k takes the values
-/// [range.Offset, range.Offset + range.Length) of every gradient part; the run folds the shards'
-/// block sums and tells each to apply (<see cref="ShardedRun"/>).
+/// [range.Offset, range.Offset + range.Length) of every gradient part; the shards exchange their
+/// block sums and each folds all of them (<see cref="NormExchange"/>) before it applies its range.
 /// </summary>
 public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
 {
@@ -23,8 +23,9 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
     private readonly Dictionary<TWorker, long> _waiting = new();
     private readonly int _microBatches, _totalLength;
     private readonly PublishedParameters _published = new(); // the current version's slice, shared by its recipients
-    private double _lossSum;
-    private int _tokens;
+    private readonly NormExchange _norms;
+    private double _lossSum, _reduceMs;
+    private int _tokens, _attempt;
     private bool _reported;
 
     public ShardState(StartShard start, BlockParallel? threads = null)
@@ -40,6 +41,7 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
         var state = start.State.Floats;
         Range = ShardRanges.For(_totalLength, Count)[Index];
         _shard = new ParameterShard(settings, GradientParts.For(layout), Range, state[.._totalLength], state[_totalLength..], start.Step);
+        _norms = new NormExchange(_totalLength, Count);
         if (threads is not null)
             _shard.Parallel = threads;
     }
@@ -80,7 +82,8 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
 
     /// <summary>
     /// Takes a gradient's values that fall in this shard's range. The result says what to log, what
-    /// to tell the coordinator (a refusal) and, once every micro-batch is in, the block sums for the run.
+    /// to tell the coordinator (a refusal) and, once every micro-batch is in, the block sums for every
+    /// shard and the run (this shard's own go to <see cref="Sums"/> too).
     /// </summary>
     public ShardOffer Offer(GradientComputed g)
     {
@@ -116,28 +119,34 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
         _reported = true;
         var sums = new double[_shard.BlockCount];
         _shard.BlockSums(sums);
-        return offer with { Reduced = new ShardReduced(_runId, Version, Index, _shard.FirstBlock, sums, _lossSum, _tokens, _shard.ReduceMs) };
+        _reduceMs = _shard.ReduceMs;
+        return offer with { Reduced = new ShardReduced(_runId, Version, Index, _shard.FirstBlock, sums, _attempt) };
     }
 
     /// <summary>
-    /// Applies the step with the whole gradient's ‖g‖², or forgets it when that is not finite (the
-    /// run refuses the step). Returns what to tell the run and which workers get the new slice.
+    /// Takes a shard's block sums of the current step (this shard's own too). Once every shard's are
+    /// in, applies the step with the folded ‖g‖², or forgets it when that is not finite (the run
+    /// refuses the step; every shard forgets it alike). Returns null while sums are missing, else what
+    /// to tell the run (null when forgotten) and which workers get the new slice.
     /// </summary>
-    public (ShardApplied? Applied, IReadOnlyList<TWorker> Publish) Apply(ApplyShardStep apply)
+    public (ShardApplied? Applied, IReadOnlyList<TWorker> Publish)? Sums(ShardReduced sums)
     {
-        if (apply.Step != Version || !_reported)
-            return (null, []);
+        if (_norms.Offer(sums, Version, _attempt) is not { } sumOfSquares || !_reported)
+            return null;
+        var (step, lossSum, tokens, reduceMs) = (Version, _lossSum, _tokens, _reduceMs);
         ResetStep();
-        if (!double.IsFinite(apply.SumOfSquares))
+        if (!double.IsFinite(sumOfSquares))
         {
             _shard.Reset();
+            _attempt++;
             return (null, []);
         }
+        _attempt = 0;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var update = _shard.Apply(apply.SumOfSquares);
+        var update = _shard.Apply(sumOfSquares);
         bool diverged = !FiniteCheck.All(_shard.Parameters);
-        var applied = new ShardApplied(_runId, apply.Step, Index, update.GradientNorm, update.LearningRate,
-            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, diverged);
+        var applied = new ShardApplied(_runId, step, Index, update.GradientNorm, update.LearningRate,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, diverged, lossSum, tokens, reduceMs);
         var waiters = _waiting.Where(w => w.Value <= Version).Select(w => w.Key).ToList();
         foreach (var worker in waiters)
             _waiting.Remove(worker);
@@ -146,8 +155,7 @@ public sealed class ShardState<TWorker> : IDisposable where TWorker : notnull
 
     private void ResetStep()
     {
-        _lossSum = 0;
-        _tokens = 0;
+        (_lossSum, _tokens, _reduceMs) = (0, 0, 0);
         _reported = false;
     }
 

@@ -8,9 +8,10 @@ namespace RnnCluster.Training.ParameterServer;
 
 /// <summary>
 /// The decisions of a run whose parameters are held by <see cref="Count"/> shards, as a plain
-/// object: it folds the shards' block sums of each step into ‖g‖² in block order (the same value
-/// for any shard count: <see cref="BlockNorm"/>), turns the shards' confirmations into the step the
-/// coordinator sees, and stitches the shards' ranges into the whole state for a checkpoint.
+/// object: it folds the shards' block sums of each step into ‖g‖² in block order, as every shard
+/// does (<see cref="NormExchange"/>), to report a step whose norm is not finite; turns the shards'
+/// confirmations into the step the coordinator sees; and stitches the shards' ranges into the whole
+/// state for a checkpoint.
 /// </summary>
 public sealed class ShardedRun(string runId, ModelDescription model, TrainingSettings settings, int count, long step)
 {
@@ -18,7 +19,7 @@ public sealed class ShardedRun(string runId, ModelDescription model, TrainingSet
     private readonly double[] _blockSums = new double[BlockNorm.BlockCount(new ParameterLayout(model).TotalSize)];
     private readonly HashSet<int> _reduced = new(), _applied = new();
     private readonly Dictionary<int, float[]> _collected = new();
-    private ShardReduced? _lead; // shard 0's report: the step's loss travels with the parts at offset 0
+    private ShardApplied? _lead; // shard 0's report: the step's loss travels with the parts at offset 0
     private double _reduceMs, _applyMs;
     private string? _diverged;
 
@@ -38,29 +39,23 @@ public sealed class ShardedRun(string runId, ModelDescription model, TrainingSet
         return new CollectShard(runId, Version);
     }
 
-    /// <summary>One shard's block sums of the current step; when all are in, what every shard is told.</summary>
-    public ApplyShardStep? Reduced(ShardReduced reduced)
+    /// <summary>
+    /// One shard's block sums of the current step; when all are in and their fold is not finite, the
+    /// refusal to report (every shard forgets the step by the same fold). Null otherwise.
+    /// </summary>
+    public GradientRefused? Reduced(ShardReduced reduced)
     {
         if (reduced.Step != Version || !_reduced.Add(reduced.Index))
             return null;
         reduced.BlockSums.CopyTo(_blockSums.AsSpan(reduced.FirstBlock));
-        _reduceMs = Math.Max(_reduceMs, reduced.ReduceMs);
-        if (reduced.Index == 0)
-            _lead = reduced;
         if (_reduced.Count < count)
             return null;
-        return new ApplyShardStep(runId, Version, BlockNorm.Fold(_blockSums));
-    }
-
-    /// <summary>The refusal to report when the folded ‖g‖² was not finite (every shard forgets the step).</summary>
-    public GradientRefused? Refusal(ApplyShardStep apply)
-    {
-        if (double.IsFinite(Math.Sqrt(apply.SumOfSquares)))
-            return null;
         _reduced.Clear();
-        _reduceMs = 0;
-        var e = new NonFiniteGradientException(apply.Step, Math.Sqrt(apply.SumOfSquares));
-        return new GradientRefused(runId, apply.Step, 0, settings.MicroBatches, "parameter-server", e.Message);
+        double norm = Math.Sqrt(BlockNorm.Fold(_blockSums));
+        if (double.IsFinite(norm))
+            return null;
+        var e = new NonFiniteGradientException(Version, norm);
+        return new GradientRefused(runId, Version, 0, settings.MicroBatches, "parameter-server", e.Message);
     }
 
     /// <summary>
@@ -71,7 +66,9 @@ public sealed class ShardedRun(string runId, ModelDescription model, TrainingSet
     {
         if (applied.Step != Version || !_applied.Add(applied.Index))
             return (null, null);
-        _applyMs = Math.Max(_applyMs, applied.ApplyMs);
+        (_reduceMs, _applyMs) = (Math.Max(_reduceMs, applied.ReduceMs), Math.Max(_applyMs, applied.ApplyMs));
+        if (applied.Index == 0)
+            _lead = applied;
         if (applied.Diverged)
             _diverged ??= $"training diverged: the update of step {applied.Step} made the parameters non-finite (learning rate {settings.Optimizer.LearningRate} too large?)";
         if (_applied.Count < count)

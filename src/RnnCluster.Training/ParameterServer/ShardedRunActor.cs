@@ -11,14 +11,16 @@ namespace RnnCluster.Training.ParameterServer;
 /// run's journal and checkpoints stay here, under the same persistence id and in the same format
 /// as <see cref="ParameterServerActor"/>'s, so resume, export and generate see no difference and a
 /// run may resume with another shard count. Workers exchange gradients and parameters with the
-/// shards directly; this actor folds the shards' block sums (<see cref="ShardedRun"/>), tells them
-/// to apply, reports each step, and stitches their ranges into a checkpoint.
+/// shards directly, and the shards exchange their block sums among themselves before they apply
+/// (<see cref="NormExchange"/>); this actor introduces them to each other, reports each step (or a
+/// non-finite one: <see cref="ShardedRun"/>), and stitches their ranges into a checkpoint.
 /// States: AwaitingBegin → (Loading →) Starting (the shards) → Training (→ Aborted).
 /// </summary>
 public sealed class ShardedRunActor(string runId, ParameterServerSettings settings) : RunJournalActor(runId, settings)
 {
     private readonly List<IActorRef> _shards = new();
     private ShardedRun _run = null!;
+    private ShardPeers? _peers;
     private ICancelable? _retry;
 
     public static Props Props(string runId, ParameterServerSettings settings) => Akka.Actor.Props.Create(() => new ShardedRunActor(runId, settings));
@@ -90,6 +92,8 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
                     return;
                 _retry?.Cancel();
                 _shards.AddRange(shards!);
+                _peers = new ShardPeers(RunId, _shards.Select(Akka.Serialization.Serialization.SerializedActorPath).ToArray());
+                _shards.ForEach(shard => shard.Tell(_peers));
                 Log.Info("Run '{0}' ready at step {1} on {2} shards ({3}).", RunId, _run.Version, _shards.Count, note);
                 Coordinator.Tell(new RunReady(RunId, _run.Version, Begin.Resume, note));
                 Become(Training);
@@ -116,6 +120,13 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
     private void Training()
     {
         Command<BeginRun>(AnswerBeginAgain);
+        // A repeated start (asked for again while the first was on its way) made the shard forget its
+        // peers, and the peers' list, sent through Akka.Remote, may have overtaken that start.
+        Command<ShardStarted>(s =>
+        {
+            if (Sender.Equals(_shards[s.Index]))
+                Sender.Tell(_peers);
+        });
         Command<RequestParameters>(r => _shards.ForEach(s => s.Forward(r))); // each shard answers the worker with its slice
         Command<QueryMissing>(q => _shards.ForEach(s => s.Forward(q)));
         Command<GradientComputed>(g =>
@@ -130,14 +141,10 @@ public sealed class ShardedRunActor(string runId, ParameterServerSettings settin
         });
         Command<ShardReduced>(r =>
         {
-            if (_run.Reduced(r) is not { } apply)
+            if (_run.Reduced(r) is not { } refused)
                 return;
-            if (_run.Refusal(apply) is { } refused)
-            {
-                Log.Error("Run '{0}': {1}", RunId, refused.Reason);
-                Coordinator.Tell(refused);
-            }
-            _shards.ForEach(s => s.Tell(apply));
+            Log.Error("Run '{0}': {1}", RunId, refused.Reason);
+            Coordinator.Tell(refused);
         });
         Command<ShardApplied>(a =>
         {

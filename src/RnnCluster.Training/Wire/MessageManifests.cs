@@ -25,7 +25,7 @@ public static class MessageManifests
         typeof(AsyncVerdict), typeof(EvaluateRequest), typeof(EvaluationResult), typeof(RegisterNode), typeof(NodeRegistered), typeof(RunEnded),
         typeof(ParameterSlice),
         // shard protocol
-        typeof(LocateShard), typeof(ShardLocated), typeof(StartShard), typeof(ShardStarted), typeof(ShardReduced), typeof(ApplyShardStep), typeof(ShardApplied), typeof(CollectShard), typeof(ShardCollected),
+        typeof(LocateShard), typeof(ShardLocated), typeof(StartShard), typeof(ShardStarted), typeof(ShardPeers), typeof(ShardReduced), typeof(ShardApplied), typeof(CollectShard), typeof(ShardCollected),
         // persistence
         typeof(RunCreated), typeof(CheckpointRecorded), typeof(ParameterServerSnapshot),
     ];

@@ -45,6 +45,15 @@ public sealed class SliceAssembly<TShard> : IDisposable where TShard : notnull
         }
     }
 
+    /// <summary>A shard stopped (its node left, it moved, its run ended): the routes are void until the next version's slices. True if it was one of them.</summary>
+    public bool Forget(TShard shard)
+    {
+        if (!_routes.Any(r => shard.Equals(r.Shard)))
+            return false;
+        _routes = [];
+        return true;
+    }
+
     public void Dispose()
     {
         foreach (var (blob, _) in _pending.Values)

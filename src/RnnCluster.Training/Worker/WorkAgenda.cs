@@ -23,6 +23,18 @@ public sealed class WorkAgenda(bool sync)
     /// <summary>The coordinator is gone: its assignments are void.</summary>
     public void Clear() => _pending.Clear();
 
+    /// <summary>
+    /// Whoever served the cached parameters is gone (a shard stopped): a successor resumes from a
+    /// checkpoint, whose version the next step asks for again, so that its slices say where the
+    /// shards are now. Returns the dropped parameters, whose blob the caller releases.
+    /// </summary>
+    public ParametersAvailable? Forget()
+    {
+        var dropped = Parameters;
+        (Parameters, _requested, _answeredFor) = (null, NotRequested, NotRequested);
+        return dropped;
+    }
+
     /// <summary>Nothing came for the last request: the next one asks again.</summary>
     public void ForgetRequest() => _requested = NotRequested;
 
@@ -34,6 +46,7 @@ public sealed class WorkAgenda(bool sync)
     /// <returns>The message whose blob is no longer needed (the replaced one, or <paramref name="parameters"/> itself), or null.</returns>
     public ParametersAvailable? Receive(ParametersAvailable parameters)
     {
+        Runtime.StepTrace.Mark(Runtime.StepTrace.ParametersReceived, parameters.Version);
         if (sync && _running is { } running && parameters.Version > running.Step)
             running.Cancel.Cancel(); // the server applied that step without this share
         bool answer = _requested != NotRequested && parameters.Version >= _requested;

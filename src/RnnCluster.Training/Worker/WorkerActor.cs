@@ -131,17 +131,15 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         });
         Run<AssignWork>(work =>
         {
+            StepTrace.Mark(StepTrace.WorkAssigned, work.Step);
             _faultPlan.DieIfDue(_run!.Mode == TrainingMode.Async ? work.Step / _run.Definition.Settings.MicroBatches : work.Step); // given, not computed: a backup may finish it first
             _agenda.Enqueue(work);
             Next();
         });
-        Run<ParametersAvailable>(p =>
-        {
-            StepTrace.Mark(StepTrace.ParametersReceived, p.Version);
-            Received(_agenda.Receive(p));
-        });
+        Run<ParametersAvailable>(p => Received(_agenda.Receive(p)));
         Run<ParameterSlice>(s =>
         {
+            Context.Watch(Sender); // a shard that stops voids the routes and the version it served
             if (_slices.Receive(s, Sender) is { } whole)
                 Received(_agenda.Receive(whole), fromServer: false); // a shard: requests still go to the run
         });
@@ -176,6 +174,8 @@ public sealed class WorkerActor : RunActor, IWithTimers, IWithUnboundedStash
         {
             if (t.ActorRef.Equals(_parameterServerDirect))
                 _parameterServerDirect = null; // the singleton proxy finds its successor
+            if (_slices.Forget(t.ActorRef) && _agenda.Forget() is { } dropped)
+                _thread.Post(() => dropped.Parameters.Dispose());
             if (!t.ActorRef.Equals(_coordinatorDirect))
                 return;
             // The coordinator died (its node failed or moved): forget its assignments and register

@@ -16,48 +16,42 @@ public sealed class ShardedRunTests
 
     private static ShardedRun Run(long step = 5) => new("r", Model, Settings, count: 2, step);
 
+    private static ShardApplied Applied(int index, double lossSum = 0, int tokens = 0, double applyMs = 0, double reduceMs = 0, bool diverged = false) =>
+        new("r", 5, index, 1.4, 1e-3f, applyMs, diverged, lossSum, tokens, reduceMs);
+
     [Fact]
-    public void The_norm_is_folded_in_block_order_once_every_shard_reported()
+    public void A_finite_norm_is_nothing_to_report_and_a_non_finite_one_refuses_the_whole_step()
     {
         var run = Run();
-        Assert.Null(run.Reduced(new ShardReduced("r", 5, Index: 1, FirstBlock: 1, [4.0], LossSum: 0, Tokens: 0, ReduceMs: 1)));
-        Assert.Null(run.Reduced(new ShardReduced("r", 5, Index: 1, FirstBlock: 1, [4.0], 0, 0, 1))); // a duplicate changes nothing
-        var apply = run.Reduced(new ShardReduced("r", 5, Index: 0, FirstBlock: 0, [1e-17], LossSum: 64, Tokens: 32, ReduceMs: 2));
-        Assert.NotNull(apply);
-        Assert.Equal(5, apply.Step);
-        Assert.Equal(BlockNorm.Fold([1e-17, 4.0]), apply.SumOfSquares);
-        Assert.Null(run.Refusal(apply));
+        Assert.Null(run.Reduced(new ShardReduced("r", 5, Index: 1, FirstBlock: 1, [4.0], Attempt: 0)));
+        Assert.Null(run.Reduced(new ShardReduced("r", 5, Index: 0, FirstBlock: 0, [1e-17], Attempt: 0)));
+
+        Assert.Null(run.Reduced(new ShardReduced("r", 5, 0, 0, [double.PositiveInfinity], Attempt: 1)));
+        Assert.Null(run.Reduced(new ShardReduced("r", 5, 0, 0, [double.PositiveInfinity], Attempt: 1))); // a duplicate changes nothing
+        var refused = run.Reduced(new ShardReduced("r", 5, 1, 1, [1.0], Attempt: 1));
+        Assert.NotNull(refused);
+        Assert.Equal((5L, 0, Settings.MicroBatches), (refused.Step, refused.Lo, refused.Hi));
+        Assert.Equal(5, run.Version);
     }
 
     [Fact]
     public void A_step_counts_once_every_shard_applied_it_with_shard_zeros_loss()
     {
         var run = Run();
-        run.Reduced(new ShardReduced("r", 5, 0, 0, [1.0], LossSum: 64, Tokens: 32, ReduceMs: 2));
-        run.Reduced(new ShardReduced("r", 5, 1, 1, [1.0], LossSum: 0, Tokens: 0, ReduceMs: 3));
-        Assert.Equal((null, null), run.Applied(new ShardApplied("r", 5, 1, 1.4, 1e-3f, ApplyMs: 1, Diverged: false)));
-        var (applied, aborted) = run.Applied(new ShardApplied("r", 5, 0, 1.4, 1e-3f, ApplyMs: 2, Diverged: false));
+        Assert.Equal((null, null), run.Applied(Applied(1, applyMs: 1, reduceMs: 3)));
+        var (applied, aborted) = run.Applied(Applied(0, lossSum: 64, tokens: 32, applyMs: 2, reduceMs: 2));
         Assert.Null(aborted);
         Assert.Equal(new StepApplied("r", 5, TrainLoss: 2.0, 1.4, 1e-3f, ReduceMs: 3, ApplyMs: 2, 0), applied);
         Assert.Equal(6, run.Version);
+        Assert.Null(run.Reduced(new ShardReduced("r", 5, 1, 1, [double.NaN], 0))); // late sums of an applied step
     }
 
     [Fact]
-    public void A_non_finite_norm_is_refused_as_a_whole_step_and_a_diverged_shard_aborts()
+    public void A_diverged_shard_aborts_the_run()
     {
         var run = Run();
-        run.Reduced(new ShardReduced("r", 5, 0, 0, [double.PositiveInfinity], 1, 1, 0));
-        var apply = run.Reduced(new ShardReduced("r", 5, 1, 1, [1.0], 0, 0, 0))!;
-        var refused = run.Refusal(apply);
-        Assert.NotNull(refused);
-        Assert.Equal((5L, 0, Settings.MicroBatches), (refused.Step, refused.Lo, refused.Hi));
-        Assert.Equal(5, run.Version);
-
-        // The step comes again; this time a shard's update made its parameters non-finite.
-        run.Reduced(new ShardReduced("r", 5, 0, 0, [1.0], 1, 1, 0));
-        run.Reduced(new ShardReduced("r", 5, 1, 1, [1.0], 0, 0, 0));
-        run.Applied(new ShardApplied("r", 5, 0, 1, 1e-3f, 0, Diverged: true));
-        var (applied, aborted) = run.Applied(new ShardApplied("r", 5, 1, 1, 1e-3f, 0, Diverged: false));
+        run.Applied(Applied(0, diverged: true));
+        var (applied, aborted) = run.Applied(Applied(1));
         Assert.Null(applied);
         Assert.Contains("diverged", aborted);
     }

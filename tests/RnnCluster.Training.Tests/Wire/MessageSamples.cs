@@ -79,9 +79,9 @@ internal static class MessageSamples
         yield return new ShardLocated(RunId, Index: 12);
         yield return new StartShard(RunId, Index: 2, Count: 5, definition, Step: bigStep, TensorBlob.CopyOf(Bytes(2 * 1024, seed: 21)));
         yield return new ShardStarted(RunId, Index: 7, Step: bigStep - 2);
-        yield return new ShardReduced(RunId, Step: 91, Index: 1, FirstBlock: 3, BlockSums: [1e-300, 2.5, double.MaxValue], LossSum: 123.25, Tokens: 4096, ReduceMs: 0.375);
-        yield return new ApplyShardStep(RunId, Step: 92, SumOfSquares: 6.0221e23);
-        yield return new ShardApplied(RunId, Step: 93, Index: 4, GradientNorm: 0.875, LearningRate: 2e-3f, ApplyMs: 1.25, Diverged: true);
+        yield return new ShardPeers(RunId, ["akka.tcp://rnncluster@10.0.0.2:4053/system/sharding/ps-shard/0/r%2Fshard-0#123", "akka://rnncluster/user/ps/run/shard-1#-7"]);
+        yield return new ShardReduced(RunId, Step: 91, Index: 1, FirstBlock: 3, BlockSums: [1e-300, 2.5, double.MaxValue], Attempt: 2);
+        yield return new ShardApplied(RunId, Step: 93, Index: 4, GradientNorm: 0.875, LearningRate: 2e-3f, ApplyMs: 1.25, Diverged: true, LossSum: 123.25, Tokens: 4096, ReduceMs: 0.375);
         yield return new CollectShard(RunId, Step: 94);
         yield return new ShardCollected(RunId, Step: 95, Index: 6, TensorBlob.CopyOf(Bytes(1024, seed: 95)));
         yield return new RequestParameters(RunId, 13, "w1");

@@ -56,4 +56,16 @@ public sealed class SliceAssemblyTests
         Assert.Equal("server", to);
         g.Gradient.Dispose();
     }
+
+    [Fact]
+    public void A_stopped_shard_voids_the_routes_and_another_shard_does_not()
+    {
+        using var assembly = new SliceAssembly<string>();
+        assembly.Receive(Slice(0, 0, 0, 0f, 0f, 0f), "a")?.Parameters.Dispose();
+        assembly.Receive(Slice(0, 1, 3, 0f, 0f), "b")?.Parameters.Dispose();
+        Assert.False(assembly.Forget("c"));
+        Assert.True(assembly.Routes.Known);
+        Assert.True(assembly.Forget("b"));
+        Assert.False(assembly.Routes.Known); // until the next version's slices say where the shards are
+    }
 }

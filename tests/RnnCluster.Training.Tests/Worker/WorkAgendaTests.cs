@@ -147,4 +147,22 @@ public sealed class WorkAgendaTests
         var expected = Assert.IsType<WelcomeCheck.Refused>(WelcomeCheck.Judge(fixture.Welcome(), new WorkerExpectations(Hidden: 99)));
         Assert.Contains("hidden 24 vs 99 on this node", expected.Reason);
     }
+
+    [Fact]
+    public void Parameters_whose_shard_stopped_are_asked_for_again_even_at_the_version_held()
+    {
+        var agenda = new WorkAgenda(sync: true);
+        agenda.Enqueue(Work(3));
+        agenda.Next();
+        agenda.Receive(Version(3));
+        Assert.IsType<AgendaStep.Compute>(agenda.Next());
+        Assert.Equal(4, agenda.Ask(4)); // asked for the next version as the share started
+        var held = agenda.Parameters;
+        Assert.Same(held, agenda.Forget());
+        Assert.Null(agenda.Parameters);
+        agenda.Done();
+        agenda.Enqueue(Work(3)); // the run resumed from its checkpoint at step 3
+        Assert.Equal(new AgendaStep.AwaitParameters(3), agenda.Next());
+        held!.Parameters.Dispose();
+    }
 }
