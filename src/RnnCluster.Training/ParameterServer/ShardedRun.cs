@@ -16,8 +16,8 @@ namespace RnnCluster.Training.ParameterServer;
 public sealed class ShardedRun(string runId, ModelDescription model, TrainingSettings settings, int count, long step)
 {
     private readonly IReadOnlyList<GradientPart> _ranges = ShardRanges.For(new ParameterLayout(model).TotalSize, count);
-    private readonly double[] _blockSums = new double[BlockNorm.BlockCount(new ParameterLayout(model).TotalSize)];
-    private readonly HashSet<int> _reduced = new(), _applied = new();
+    private readonly NormExchange _norms = new(new ParameterLayout(model).TotalSize, count); // the shards' fold, to see what they see
+    private readonly HashSet<int> _applied = new();
     private readonly Dictionary<int, float[]> _collected = new();
     private ShardApplied? _lead; // shard 0's report: the step's loss travels with the parts at offset 0
     private double _reduceMs, _applyMs;
@@ -45,13 +45,9 @@ public sealed class ShardedRun(string runId, ModelDescription model, TrainingSet
     /// </summary>
     public GradientRefused? Reduced(ShardReduced reduced)
     {
-        if (reduced.Step != Version || !_reduced.Add(reduced.Index))
+        if (reduced.Step != Version || _norms.Offer(reduced, Version, reduced.Attempt) is not { } sumOfSquares)
             return null;
-        reduced.BlockSums.CopyTo(_blockSums.AsSpan(reduced.FirstBlock));
-        if (_reduced.Count < count)
-            return null;
-        _reduced.Clear();
-        double norm = Math.Sqrt(BlockNorm.Fold(_blockSums));
+        double norm = Math.Sqrt(sumOfSquares);
         if (double.IsFinite(norm))
             return null;
         var e = new NonFiniteGradientException(Version, norm);
@@ -78,7 +74,6 @@ public sealed class ShardedRun(string runId, ModelDescription model, TrainingSet
         double loss = _lead is null ? 0 : _lead.LossSum / Math.Max(1, _lead.Tokens);
         var result = new StepApplied(runId, Version, loss, applied.GradientNorm, applied.LearningRate, _reduceMs, _applyMs, 0);
         Version++;
-        _reduced.Clear();
         _applied.Clear();
         (_lead, _reduceMs, _applyMs) = (null, 0, 0);
         return (result, null);
