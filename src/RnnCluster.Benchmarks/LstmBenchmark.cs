@@ -8,9 +8,10 @@ namespace RnnCluster.Benchmarks;
 /// Single-thread training speed: Embedding → cell × L → Linear on tinyshakespeare, Adam, clip 5,
 /// one micro-batch per step (the reference step, as one worker runs it).
 ///   lstm --embed E --hidden H --layers L --seq T --batch B --steps N [--cell lstm|gru|rnn] [--corpus FILE]
-///        [--tokens char|word] [--max-vocab N] [--softmax full|adaptive] [--cutoffs c0,c1,…]
+///        [--tokens char|word] [--max-vocab N] [--softmax full|adaptive] [--cutoffs c0,c1,…] [--gemm-profile]
 /// Last line: tokens_per_s=… gflops=… step_ms=… (median over steps 10..N). With the adaptive
-/// softmax gflops counts every cluster for every token, an upper bound.
+/// softmax gflops counts every cluster for every token, an upper bound. --gemm-profile first prints
+/// each GEMM shape's calls, time and GFLOP/s per step over steps 10..N, and the GEMMs' share of the step.
 /// </summary>
 internal static class LstmBenchmark
 {
@@ -27,16 +28,33 @@ internal static class LstmBenchmark
         Console.WriteLine($"path={KernelPaths.Host} cpu=\"{KernelPaths.CpuModel()}\"");
         Console.WriteLine($"{config.Describe()}; {layout.TotalSize:N0} parameters; {flopsPerStep / 1e9:F3} GFLOP per step; 1 thread");
 
+        GemmProfile.Enabled = o.Flag("gemm-profile");
         using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), config.Tokens);
         var times = CoreSteps.Time(trainer, steps, (s, report, ms) =>
         {
             if (s % 10 == 0 || s == steps - 1)
                 Console.WriteLine($"step {s,5}  loss {report.Loss:F4}  {ms,8:F2} ms");
+            if (s == CoreSteps.WarmUp - 1)
+                GemmProfile.Reset();
         });
+        if (GemmProfile.Enabled)
+            PrintGemmProfile(times);
         double median = Stats.Median(times);
         double tokensPerSecond = config.TokensPerStep / (median / 1000);
         double gflops = flopsPerStep / (median / 1000) / 1e9;
         Console.WriteLine($"tokens_per_s={tokensPerSecond:F0} gflops={gflops:F1} step_ms={median:F2}");
         return 0;
+    }
+
+    private static void PrintGemmProfile(List<double> times)
+    {
+        GemmProfile.Enabled = false;
+        int steps = times.Count;
+        var shapes = GemmProfile.Snapshot();
+        Console.WriteLine($"gemm profile, per step over the last {steps} steps:");
+        foreach (var shape in shapes)
+            Console.WriteLine($"  {shape.Shape,-32} {(double)shape.Calls / steps,6:F0} calls  {shape.Seconds * 1000 / steps,8:F1} ms  {shape.Flops / shape.Seconds / 1e9,6:F1} GFLOP/s");
+        double gemmMs = shapes.Sum(s => s.Seconds) * 1000 / steps, stepMs = times.Average();
+        Console.WriteLine($"  all GEMMs {gemmMs:F1} ms of a {stepMs:F1} ms mean step ({gemmMs / stepMs:P1})");
     }
 }

@@ -69,6 +69,7 @@ public static unsafe class Gemm
         Validate(m, n, k, lda, transA ? m : k, ldb, transB ? k : n, ldc);
         if (EmptyProduct(m, n, k, c, ldc, accumulate))
             return;
+        long started = GemmProfile.Start();
         switch (CurrentPath)
         {
             case GemmPath.Vector512:
@@ -81,6 +82,7 @@ public static unsafe class Gemm
                 GemmDriver.Multiply<GemmKernelScalar>(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate);
                 break;
         }
+        GemmProfile.Record(started, m, n, k, transA, transB, packed: false);
     }
 
     /// <summary>Handles M = 0, N = 0 (nothing to do) and K = 0 (C = C, or C = +0). True when done.</summary>

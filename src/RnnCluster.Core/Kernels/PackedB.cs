@@ -52,6 +52,7 @@ public sealed unsafe class PackedB : IDisposable
         float* packed = _data.Pointer;
         if (Gemm.EmptyProduct(m, N, K, c, ldc, accumulate))
             return;
+        long started = GemmProfile.Start();
         switch (Gemm.CurrentPath)
         {
             case GemmPath.Vector512:
@@ -64,6 +65,7 @@ public sealed unsafe class PackedB : IDisposable
                 GemmDriver.MultiplyPacked<GemmKernelScalar>(m, N, K, a, lda, transA, packed, c, ldc, accumulate);
                 break;
         }
+        GemmProfile.Record(started, m, N, K, transA, transB: false, packed: true);
     }
 
     public void Dispose() => _data.Dispose();
