@@ -24,7 +24,8 @@ public static unsafe class GemmBenchmark
         bool transA = false, transB = false, packed = false, compare = false;
         double seconds = 2.0;
         GemmPath path = GemmPath.Auto;
-        int[] kcs = [GemmLayout.KC], mcs = [GemmLayout.MC], ncs = [GemmLayout.NC], dbs = [GemmDriver.DirectBMaxRows];
+        // 0: each kernel's own block (KC/MC for Vector256 and scalar, WideKC/WideMC for Vector512).
+        int[] kcs = [0], mcs = [0], ncs = [GemmLayout.NC], dbs = [GemmDriver.DirectBMaxRows];
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -74,7 +75,8 @@ public static unsafe class GemmBenchmark
                             variants.Add((Describe(p, pk) + (sweep ? $" kc={kc} mc={mc} nc={nc} directB≤{db}" : ""), p, pk, kc, mc, nc, db));
 
         double flops = 2.0 * m * n * k;
-        Console.WriteLine($"gemm M={m} N={n} K={k} transA={transA} transB={transB} KC={string.Join(',', kcs)} MC={string.Join(',', mcs)} NC={string.Join(',', ncs)} best path={Gemm.BestPath}");
+        var own = (Kc: (GemmLayout.KC, GemmLayout.WideKC), Mc: (GemmLayout.MC, GemmLayout.WideMC));
+        Console.WriteLine($"gemm M={m} N={n} K={k} transA={transA} transB={transB} KC={Blocks(kcs)} MC={Blocks(mcs)} NC={string.Join(',', ncs)} best path={Gemm.BestPath}");
         Console.WriteLine($"path={KernelPaths.ByKernel()[0].Path} cpu=\"{KernelPaths.CpuModel()}\"");
 
         // Calls per sample: about 20 ms of work at 100 GFLOP/s.
@@ -82,7 +84,9 @@ public static unsafe class GemmBenchmark
         var actions = variants.Select(v => (Action)(() =>
         {
             Gemm.ForcedPath = v.Path;
-            (GemmLayout.KC, GemmLayout.MC, GemmLayout.NC, GemmDriver.DirectBMaxRows) = (v.Kc, v.Mc, v.Nc, v.Db);
+            (GemmLayout.NC, GemmDriver.DirectBMaxRows) = (v.Nc, v.Db);
+            (GemmLayout.KC, GemmLayout.WideKC) = v.Kc > 0 ? (v.Kc, v.Kc) : own.Kc;
+            (GemmLayout.MC, GemmLayout.WideMC) = v.Mc > 0 ? (v.Mc, v.Mc) : own.Mc;
             for (int r = 0; r < calls; r++)
             {
                 if (v.Packed)
@@ -178,4 +182,6 @@ public static unsafe class GemmBenchmark
             buffer.Pointer[i] = (float)(rng.NextDouble() * 2 - 1);
         return buffer;
     }
+
+    private static string Blocks(int[] sizes) => string.Join(',', sizes.Select(x => x == 0 ? "own" : x.ToString(CultureInfo.InvariantCulture)));
 }

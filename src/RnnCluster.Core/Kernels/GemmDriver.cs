@@ -49,8 +49,8 @@ internal static unsafe class GemmDriver
     {
         const int NR = GemmLayout.NR;
         GemmScratch scratch = GemmScratch.Current;
-        int kcMax = BlockSize(k, GemmLayout.KC);
-        int mcMax = BlockSize(m, GemmLayout.MC);
+        int kcMax = BlockSize(k, TKernel.KC);
+        int mcMax = BlockSize(m, TKernel.MC);
         int ncMax = Math.Min(n, GemmLayout.NC);
         float* pa = scratch.A(GemmLayout.PackedALength(mcMax, kcMax));
         float* pb = scratch.B(GemmLayout.PackedBLength(kcMax, ncMax));
@@ -99,8 +99,8 @@ internal static unsafe class GemmDriver
         where TKernel : struct, IGemmMicroKernel
     {
         GemmScratch scratch = GemmScratch.Current;
-        int kcMax = BlockSize(k, GemmLayout.KC);
-        int mcMax = BlockSize(m, GemmLayout.MC);
+        int kcMax = BlockSize(k, TKernel.KC);
+        int mcMax = BlockSize(m, TKernel.MC);
         float* pa = scratch.A(GemmLayout.PackedALength(mcMax, kcMax));
         bool directA = transA && n <= DirectAMaxColumns;
         var bPanels = new Panels(packedB, (long)GemmLayout.NR * k, 0, n, null);

@@ -17,6 +17,10 @@ internal readonly unsafe struct GemmKernel256 : IGemmMicroKernel
 {
     public static bool IsSupported => Fma.IsSupported && Avx2.IsSupported;
 
+    public static int KC => GemmLayout.KC;
+
+    public static int MC => GemmLayout.MC;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* a, long aStep, float* b, long bStep, int w, float* c, long ldc, bool load)
     {

@@ -14,6 +14,10 @@ internal readonly unsafe struct GemmKernel512 : IGemmMicroKernel
 {
     public static bool IsSupported => Avx512F.IsSupported;
 
+    public static int KC => GemmLayout.WideKC;
+
+    public static int MC => GemmLayout.WideMC;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* a, long aStep, float* b, long bStep, int w, float* c, long ldc, bool load)
     {

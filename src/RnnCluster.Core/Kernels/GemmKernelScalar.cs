@@ -9,6 +9,10 @@ namespace RnnCluster.Core.Kernels;
 /// </summary>
 internal readonly unsafe struct GemmKernelScalar : IGemmMicroKernel
 {
+    public static int KC => GemmLayout.KC;
+
+    public static int MC => GemmLayout.MC;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile(int kc, float* a, long aStep, float* b, long bStep, int w, float* c, long ldc, bool load)
     {

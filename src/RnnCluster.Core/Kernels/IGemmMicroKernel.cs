@@ -10,6 +10,12 @@ namespace RnnCluster.Core.Kernels;
 /// </summary>
 internal unsafe interface IGemmMicroKernel
 {
+    /// <summary>Largest K block for this kernel (<see cref="GemmLayout"/>); blocking never changes the bytes.</summary>
+    static abstract int KC { get; }
+
+    /// <summary>Largest M block (rows of A packed at once) for this kernel.</summary>
+    static abstract int MC { get; }
+
     /// <param name="kc">Length of the k block (≥ 1).</param>
     /// <param name="a">A panel: MR values of op(A) column p at a + p·aStep.</param>
     /// <param name="aStep">MR when packed, lda when op(A) is read in place.</param>
