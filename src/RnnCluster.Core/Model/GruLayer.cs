@@ -31,8 +31,7 @@ internal sealed unsafe class GruLayer : RecurrentLayer
         float* bh = parameters + Tensors.Bh!.Offset;
 
         // X = bx + x·Wx   (T·B, 3H)
-        Elementwise.FillRows(xGates, rows, gw, gw, parameters + Tensors.Bx.Offset);
-        Gemm.Multiply(rows, gw, Input, x, Input, false, parameters + Tensors.Wx.Offset, gw, false, xGates, gw, true);
+        ProjectInput(parameters, x, rows, xGates);
 
         for (int t = 0; t < steps; t++)
         {

@@ -32,8 +32,7 @@ internal sealed unsafe class LstmLayer : RecurrentLayer
         float* gates = _gates.Pointer, cell = _cell.Pointer, tanhCell = _tanhCell.Pointer, output = Output.Pointer;
 
         // G = bx + x·Wx for all T steps in one product   (T·B, 4H)
-        Elementwise.FillRows(gates, rows, gw, gw, parameters + Tensors.Bx.Offset);
-        Gemm.Multiply(rows, gw, Input, x, Input, false, parameters + Tensors.Wx.Offset, gw, false, gates, gw, true);
+        ProjectInput(parameters, x, rows, gates);
 
         for (int t = 0; t < steps; t++)
         {

@@ -166,6 +166,7 @@ public sealed unsafe class RecurrentLanguageModel : IDisposable
 
         _dropoutActive = training && Description.Dropout > 0f;
         float* input = x;
+        _layers[0].SetEmbeddingInput(table, Description.VocabSize, inputs);
         for (int l = 0; l < _layers.Length; l++)
         {
             _layers[l].Forward(p, input, steps, batch, carryState);

@@ -56,6 +56,63 @@ internal abstract unsafe class RecurrentLayer : IDisposable
     /// <summary>Set by a forward pass that started from a carried state: such a pass has no backward.</summary>
     protected bool LastForwardCarried { get; set; }
 
+    private int[]? _tokens;             // token id of every input row, when the input is an embedding lookup
+    private float* _embeddingTable;     // (V, in)
+    private int _vocab;
+    private AlignedBuffer? _projected;  // (V, G·H) bx + E·Wx
+
+    /// <summary>
+    /// Tells the next <see cref="Forward"/> that input row r is row tokens[r] of the (V, in)
+    /// embedding table (layer 0 of a language model), so the input projection may be computed per
+    /// vocabulary row instead of per window row (<see cref="ProjectInput"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SetEmbeddingInput(float* table, int vocab, ReadOnlySpan<int> tokens)
+    {
+        if (_tokens == null || _tokens.Length < tokens.Length)
+            _tokens = new int[Math.Max(tokens.Length, MaxSteps * MaxBatch)];
+        tokens.CopyTo(_tokens);
+        _embeddingTable = table;
+        _vocab = vocab;
+    }
+
+    /// <summary>
+    /// dst = bx + x·Wx   (rows, G·H). When the input rows are embedding rows and the vocabulary is
+    /// smaller than the window (character level: 65 rows instead of T·B = 8,192), P = bx + E·Wx
+    /// (V, G·H) is computed once and row r is copied from P[token_r]: element (r, j) of both is
+    /// the chain bx_j, then fma over the same E[token_r] values in ascending k, so the bytes are
+    /// those of the full product. Consumes the embedding input set for this pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected void ProjectInput(float* parameters, float* x, int rows, float* dst)
+    {
+        int gw = GateWidth;
+        float* bx = parameters + Tensors.Bx.Offset, wx = parameters + Tensors.Wx.Offset;
+        int[]? tokens = _tokens;
+        int vocab = _vocab;
+        float* table = _embeddingTable;
+        _embeddingTable = null;
+        if (table == null || vocab >= rows)
+        {
+            Elementwise.FillRows(dst, rows, gw, gw, bx);
+            Gemm.Multiply(rows, gw, Input, x, Input, false, wx, gw, false, dst, gw, true);
+            return;
+        }
+
+        if (_projected == null || _projected.Length < (long)vocab * gw)
+        {
+            _projected?.Dispose();
+            _projected = new AlignedBuffer(checked(vocab * gw));
+        }
+        float* projected = _projected.Pointer;
+        // P = bx + E·Wx   (V, G·H)
+        Elementwise.FillRows(projected, vocab, gw, gw, bx);
+        Gemm.Multiply(vocab, gw, Input, table, Input, false, wx, gw, false, projected, gw, true);
+        // dst_r = P[token_r]
+        for (int r = 0; r < rows; r++)
+            new ReadOnlySpan<float>(projected + (long)tokens![r] * gw, gw).CopyTo(new Span<float>(dst + (long)r * gw, gw));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PackWeights(float* parameters)
     {
@@ -128,5 +185,6 @@ internal abstract unsafe class RecurrentLayer : IDisposable
         DhNext.Dispose();
         WhPacked.Dispose();
         WhTransposedPacked.Dispose();
+        _projected?.Dispose();
     }
 }

@@ -23,8 +23,7 @@ internal sealed unsafe class RnnLayer : RecurrentLayer
         float* gates = _gates.Pointer, output = Output.Pointer;
 
         // A = bx + x·Wx   (T·B, H)
-        Elementwise.FillRows(gates, rows, h, h, parameters + Tensors.Bx.Offset);
-        Gemm.Multiply(rows, h, Input, x, Input, false, parameters + Tensors.Wx.Offset, h, false, gates, h, true);
+        ProjectInput(parameters, x, rows, gates);
 
         for (int t = 0; t < steps; t++)
         {
