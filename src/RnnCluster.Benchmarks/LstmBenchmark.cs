@@ -9,9 +9,12 @@ namespace RnnCluster.Benchmarks;
 /// one micro-batch per step (the reference step, as one worker runs it).
 ///   lstm --embed E --hidden H --layers L --seq T --batch B --steps N [--cell lstm|gru|rnn] [--corpus FILE]
 ///        [--tokens char|word] [--max-vocab N] [--softmax full|adaptive] [--cutoffs c0,c1,…] [--gemm-profile]
+///        [--blocks KC,MC,WideKC,WideMC,NC;…]
 /// Last line: tokens_per_s=… gflops=… step_ms=… (median over steps 10..N). With the adaptive
 /// softmax gflops counts every cluster for every token, an upper bound. --gemm-profile first prints
 /// each GEMM shape's calls, time and GFLOP/s per step over steps 10..N, and the GEMMs' share of the step.
+/// --blocks runs several sets of GEMM cache blocks (<see cref="BlockSettings"/>) in turn, one per
+/// step, and first prints each set's median step (for tuning on a host whose speed drifts).
 /// </summary>
 internal static class LstmBenchmark
 {
@@ -29,14 +32,23 @@ internal static class LstmBenchmark
         Console.WriteLine($"{config.Describe()}; {layout.TotalSize:N0} parameters; {flopsPerStep / 1e9:F3} GFLOP per step; 1 thread");
 
         GemmProfile.Enabled = o.Flag("gemm-profile");
+        var blocks = o.String("blocks") is { } text ? BlockSettings.ParseList(text) : [BlockSettings.Current];
+        var timesBySet = blocks.Select(_ => new List<double>()).ToArray();
+        blocks[0].Apply();
         using var trainer = new ReferenceTrainer(TrainingState.Initial(model, settings), config.Tokens);
         var times = CoreSteps.Time(trainer, steps, (s, report, ms) =>
         {
+            if (s >= CoreSteps.WarmUp)
+                timesBySet[s % blocks.Count].Add(ms);
+            blocks[(s + 1) % blocks.Count].Apply();
             if (s % 10 == 0 || s == steps - 1)
                 Console.WriteLine($"step {s,5}  loss {report.Loss:F4}  {ms,8:F2} ms");
             if (s == CoreSteps.WarmUp - 1)
                 GemmProfile.Reset();
         });
+        if (blocks.Count > 1)
+            for (int i = 0; i < blocks.Count; i++)
+                Console.WriteLine($"blocks {blocks[i]}  median {Stats.Median(timesBySet[i]):F1} ms  tokens_per_s={config.TokensPerStep / (Stats.Median(timesBySet[i]) / 1000):F0}  ({timesBySet[i].Count} steps)");
         if (GemmProfile.Enabled)
             PrintGemmProfile(times);
         double median = Stats.Median(times);

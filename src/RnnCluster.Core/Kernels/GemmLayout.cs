@@ -37,29 +37,26 @@ internal static class GemmLayout
     /// <summary>
     /// K block of the Vector256 and scalar kernels. The per-element chain is carried through C
     /// across K blocks (C is loaded into the accumulators at the start of every block after the
-    /// first), so blocking never reorders a sum. KC·NR·4 bytes = 32 KB: the B micro-panel of a tile
-    /// stays near L1 across row tiles; the Vector256 kernel reads each B panel in three passes per
-    /// tile, which a deeper block pushes out to L2 (KC = 512 measured 0–3% slower there).
+    /// first), so blocking never reorders a sum. The Vector256 kernel reads each B micro-panel in
+    /// three passes per tile, so the panel should stay in L1 next to the A panel: KC·NR·4 = 16 KB
+    /// plus 4 KB of A in a 32 KB L1 (Zen 4; 48 KB on Zen 5 and recent Xeons).
     /// </summary>
-    public static int KC = 256;
+    public static int KC = 128;
 
-    /// <summary>Rows of A packed per block for the Vector256 and scalar kernels (MC·KC·4 bytes = 256 KB of L2).</summary>
+    /// <summary>Rows of A packed per block for the Vector256 and scalar kernels (MC·KC·4 bytes = 128 KB of L2).</summary>
     public static int MC = 256;
 
     /// <summary>
     /// K block of the Vector512 kernel. Its single pass over a B panel streams well from L2, so a
-    /// deeper block halves the C tile reloads (loading and storing 16 zmm per tile and K block):
-    /// on EPYC Zen 4 (32 KB L1, 1 MB L2), 512 against 256 gave +5% on the recurrent step
-    /// (64×2048×512 packed), +3% on 8192×2048×512 and the weight gradient
-    /// (`gemm --m 512 --n 2048 --k 8192 --transa --kc 256,512 --mc 128,256`).
+    /// deep block halves the C tile reloads (16 zmm loaded and stored per tile and K block).
     /// </summary>
     public static int WideKC = 512;
 
-    /// <summary>Rows of A packed per block for the Vector512 kernel: MC·KC·4 bytes = 256 KB of L2, as above.</summary>
-    public static int WideMC = 128;
+    /// <summary>Rows of A packed per block for the Vector512 kernel (MC·KC·4 bytes = 128 KB of L2).</summary>
+    public static int WideMC = 64;
 
-    /// <summary>Columns of B packed per block (KC·NC·4 bytes in the 2 MB L2).</summary>
-    public static int NC = 1024;
+    /// <summary>Columns of B packed per block (KC·NC·4 bytes: 1 MB for Vector256, 4 MB for Vector512, in L2 and L3).</summary>
+    public static int NC = 2048;
 
     /// <summary>Width of the panel starting at column j of an operand with n columns.</summary>
     public static int PanelWidth(int n, int j) => n - j > NarrowNR ? NR : NarrowNR;

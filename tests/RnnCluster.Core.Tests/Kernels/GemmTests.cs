@@ -64,7 +64,7 @@ public sealed unsafe class GemmTests
     }
 
     /// <summary>
-    /// Shapes that cross every cache block (M > MC, N > NC, K > KC) and ragged edges, with B read in
+    /// Shapes that cross every cache block of both kernels (M > MC and WideMC, N > NC, K > KC and WideKC) and ragged edges, with B read in
     /// place (M ≤ 64, row-major B) and transposed A read in place (N ≤ 96).
     /// </summary>
     [Theory]
@@ -74,6 +74,8 @@ public sealed unsafe class GemmTests
     [InlineData(33, 65, 530, true, true)]
     [InlineData(20, 1100, 300, false, false)]
     [InlineData(300, 90, 530, true, false)]
+    [InlineData(9, 2100, 140, false, true)]
+    [InlineData(70, 2060, 600, true, false)]
     public void Shapes_crossing_cache_blocks_match_reference(int m, int n, int k, bool transA, bool transB)
     {
         var rng = new Random(m * 31 + n);
