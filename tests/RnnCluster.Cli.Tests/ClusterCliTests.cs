@@ -80,12 +80,17 @@ public sealed class ClusterCliTests(ITestOutputHelper output)
         var one = await CliProcess.RunAsync(dir.Path, Timeout, ["train", .. model, "--workers", "2", "--db", single, "--run-id", "single", "--plain", "--samples", "0"]);
         Assert.True(one.ExitCode == 0, one.ToString());
 
-        // Both ps nodes are up before the coordinator begins the run, so Cluster Sharding places one shard on each.
+        // Both ps nodes are cluster members (Up) before the coordinator begins the run, so Cluster
+        // Sharding places one shard on each. A node prints " up with roles " when it starts, before
+        // it is a member; the lead, alone and so the leader, logs when it moves the other one to Up.
+        // Without that wait, workers joining at the same moment could delay the other's Up past the
+        // allocation of both shards.
         var (lead, address) = await StartSeed(dir.Path, Node("ps", ["--db", db, "--verbose"]));
         using (lead)
         {
             using var other = CliProcess.Start(dir.Path, Patient, Node("ps", ["--db", db, "--seed", address]));
             string otherAddress = (await other.WaitForLine(" up with roles ", Timeout)).Split(' ')[1];
+            await lead.WaitForLine($"Leader is moving node [{otherAddress}] to [Up]", Timeout);
             using var coordinator = CliProcess.Start(dir.Path, Patient, Node("coordinator", ["--db", db, "--seed", address, "--min-workers", "3", "--run-id", "sharded", "--ps-shards", "2", .. model]));
             using var w1 = CliProcess.Start(dir.Path, Patient, Node("worker", ["--seed", address]));
             using var w2 = CliProcess.Start(dir.Path, Patient, Node("worker", ["--seed", address]));

@@ -147,6 +147,8 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
         string[] shardArgs = ["node", "--roles", "ps", "--port", second.ToString(), "--seed", Address(first), "--db", db, "--plain"];
         var shardNode = CliProcess.Start(dir.Path, shardArgs);
         await shardNode.WaitForLine(" up with roles ", Timeout);
+        // " up with roles " comes before membership; the lead (alone, so the leader) logs the Up.
+        await lead.WaitForLine($"Leader is moving node [{Address(second)}] to [Up]", Timeout);
         using var coordinator = CliProcess.Start(dir.Path, ["node", "--roles", "coordinator", "--port", "0", "--seed", Address(first), "--db", db, "--run-id", "shard-kill",
             "--min-workers", "2", "--checkpoint-every", "10", "--ps-shards", "2", "--plain", "--samples", "0", .. model]);
         using var w1 = CliProcess.Start(dir.Path, Worker(first));
