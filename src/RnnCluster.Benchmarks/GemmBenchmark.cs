@@ -72,10 +72,10 @@ public static unsafe class GemmBenchmark
                 foreach (int mc in mcs)
                     foreach (int nc in ncs)
                         foreach (int db in dbs)
-                            variants.Add((Describe(p, pk) + (sweep ? $" kc={kc} mc={mc} nc={nc} directB≤{db}" : ""), p, pk, kc, mc, nc, db));
+                            variants.Add((Describe(p, pk) + (sweep ? $" kc={Blocks([kc])} mc={Blocks([mc])} nc={nc} directB≤{db}" : ""), p, pk, kc, mc, nc, db));
 
         double flops = 2.0 * m * n * k;
-        var own = (Kc: (GemmLayout.KC, GemmLayout.WideKC), Mc: (GemmLayout.MC, GemmLayout.WideMC));
+        var own = BlockSettings.Current;
         Console.WriteLine($"gemm M={m} N={n} K={k} transA={transA} transB={transB} KC={Blocks(kcs)} MC={Blocks(mcs)} NC={string.Join(',', ncs)} best path={Gemm.BestPath}");
         Console.WriteLine($"path={KernelPaths.ByKernel()[0].Path} cpu=\"{KernelPaths.CpuModel()}\"");
 
@@ -84,9 +84,12 @@ public static unsafe class GemmBenchmark
         var actions = variants.Select(v => (Action)(() =>
         {
             Gemm.ForcedPath = v.Path;
-            (GemmLayout.NC, GemmDriver.DirectBMaxRows) = (v.Nc, v.Db);
-            (GemmLayout.KC, GemmLayout.WideKC) = v.Kc > 0 ? (v.Kc, v.Kc) : own.Kc;
-            (GemmLayout.MC, GemmLayout.WideMC) = v.Mc > 0 ? (v.Mc, v.Mc) : own.Mc;
+            GemmDriver.DirectBMaxRows = v.Db;
+            (own with
+            {
+                Kc = v.Kc > 0 ? v.Kc : own.Kc, WideKc = v.Kc > 0 ? v.Kc : own.WideKc,
+                Mc = v.Mc > 0 ? v.Mc : own.Mc, WideMc = v.Mc > 0 ? v.Mc : own.WideMc, Nc = v.Nc,
+            }).Apply();
             for (int r = 0; r < calls; r++)
             {
                 if (v.Packed)

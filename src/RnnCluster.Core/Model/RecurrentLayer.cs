@@ -64,11 +64,15 @@ internal abstract unsafe class RecurrentLayer : IDisposable
     /// <summary>
     /// Tells the next <see cref="Forward"/> that input row r is row tokens[r] of the (V, in)
     /// embedding table (layer 0 of a language model), so the input projection may be computed per
-    /// vocabulary row instead of per window row (<see cref="ProjectInput"/>).
+    /// vocabulary row instead of per window row (<see cref="ProjectInput"/>). Only a window with
+    /// more rows than the vocabulary gains from that; for any other the call records nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetEmbeddingInput(float* table, int vocab, ReadOnlySpan<int> tokens)
     {
+        _embeddingTable = null;
+        if (vocab >= tokens.Length)
+            return;
         if (_tokens == null || _tokens.Length < tokens.Length)
             _tokens = new int[Math.Max(tokens.Length, MaxSteps * MaxBatch)];
         tokens.CopyTo(_tokens);
@@ -92,7 +96,7 @@ internal abstract unsafe class RecurrentLayer : IDisposable
         int vocab = _vocab;
         float* table = _embeddingTable;
         _embeddingTable = null;
-        if (table == null || vocab >= rows)
+        if (table == null)
         {
             Elementwise.FillRows(dst, rows, gw, gw, bx);
             Gemm.Multiply(rows, gw, Input, x, Input, false, wx, gw, false, dst, gw, true);
